@@ -1,0 +1,79 @@
+/**
+ * One error type for everything a user can meet. Identify errors by `code`, never by
+ * `instanceof`: errors cross worker-thread boundaries as plain data ({@link SerializedError})
+ * and lose their class there. Every message says what happened, why, and what to do;
+ * `docs/errors.md` lists every code.
+ */
+
+export interface SluiceErrorOptions {
+  /** Safe to retry the operation that failed (a broker moved, a request timed out). */
+  retriable?: boolean
+  cause?: unknown
+  /** Machine-readable facts for logs and tests (batch ids, paths, offsets). */
+  details?: Record<string, unknown>
+}
+
+export class SluiceError extends Error {
+  readonly code: string
+  readonly retriable: boolean
+  readonly details: Record<string, unknown>
+
+  constructor(code: string, message: string, options: SluiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'SluiceError'
+    this.code = code
+    this.retriable = options.retriable ?? false
+    this.details = options.details ?? {}
+  }
+}
+
+/** An error as it crosses a thread boundary. */
+export interface SerializedError {
+  code: string
+  message: string
+  retriable: boolean
+  details: Record<string, unknown>
+  stack?: string | undefined
+}
+
+export function isSluiceError(err: unknown, code?: string): err is SluiceError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === 'string' &&
+    (err as { code: string }).code.startsWith('SLUICE_') &&
+    (code === undefined || (err as { code: string }).code === code)
+  )
+}
+
+/** Turns any thrown value into plain data that survives postMessage. */
+export function serializeError(err: unknown): SerializedError {
+  if (isSluiceError(err)) {
+    return {
+      code: err.code,
+      message: err.message,
+      retriable: err.retriable,
+      details: err.details ?? {},
+      stack: err.stack,
+    }
+  }
+  const e = err instanceof Error ? err : new Error(String(err))
+  const code = (e as { code?: unknown }).code
+  return {
+    code: 'SLUICE_INTERNAL',
+    message: `${e.name}: ${e.message}${typeof code === 'string' ? ` (${code})` : ''}`,
+    // Programmer errors are never retried.
+    retriable: false,
+    details: {},
+    stack: e.stack,
+  }
+}
+
+export function deserializeError(data: SerializedError): SluiceError {
+  const err = new SluiceError(data.code, data.message, {
+    retriable: data.retriable,
+    details: data.details,
+  })
+  if (data.stack) err.stack = data.stack
+  return err
+}
