@@ -1,0 +1,274 @@
+/**
+ * Coordinator-side Kafka access through kafkajs: which partitions a subscription covers, who
+ * leads them, their earliest and latest offsets, and monitoring commits to a consumer group.
+ * Workers never import this file (they read with FetchClient).
+ */
+// Types only: kafkajs itself is loaded in connect(), so that worker threads importing this
+// folder's index.ts never load it.
+import type { Admin, LogEntry } from 'kafkajs'
+import type { Subscription } from '../config/types.js'
+import { SluiceError, isSluiceError } from '../errors.js'
+import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
+import type { BrokerAddress } from './types.js'
+
+export interface PartitionInfo {
+  topic: string
+  partition: number
+  leader: BrokerAddress
+}
+
+/** The subset of a pino logger the admin uses. */
+export interface AdminLogger {
+  error(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  debug(obj: object, msg?: string): void
+}
+
+export interface KafkaAdminOptions {
+  bootstrapServers: string[]
+  clientId: string
+  requestTimeoutMs: number
+  logger?: AdminLogger | undefined
+}
+
+/** Kafka's internal topics, which pattern subscriptions skip (exclude.internal.topics=true). */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state'])
+
+/** Key of the offset maps: `${topic}:${partition}`. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`
+}
+
+/** Java's Pattern.matcher(name).matches(): the whole name must match. */
+export function compileTopicPattern(pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`)
+  } catch (cause) {
+    throw new SluiceError(
+      'SLUICE_KAFKA_TOPIC_PATTERN',
+      `subscribePattern '${pattern}' is not a valid regular expression (${(cause as Error).message}); ` +
+        'fix source.subscribePattern.',
+      { cause, details: { pattern } },
+    )
+  }
+}
+
+export class KafkaAdmin {
+  #opts: KafkaAdminOptions
+  #admin: Admin | null = null
+  #connected = false
+
+  constructor(opts: KafkaAdminOptions) {
+    this.#opts = opts
+  }
+
+  async #create(): Promise<Admin> {
+    const { Kafka, logLevel } = (await import('kafkajs')).default
+    const opts = this.#opts
+    const logger = opts.logger
+    const kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.bootstrapServers,
+      requestTimeout: opts.requestTimeoutMs,
+      connectionTimeout: Math.min(opts.requestTimeoutMs, 10_000),
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
+      // kafkajs logs every retried connection error at ERROR: those become warnings here, and
+      // without a logger everything below its final thrown error is dropped.
+      logLevel: logger ? logLevel.INFO : logLevel.NOTHING,
+      logCreator: () => (entry: LogEntry) => {
+        if (!logger) return
+        const { message, ...rest } = entry.log
+        const obj = { component: 'kafkajs', namespace: entry.namespace, ...rest }
+        if (entry.level <= logLevel.WARN) logger.warn(obj, message)
+        else logger.debug(obj, message)
+      },
+    })
+    return kafka.admin()
+  }
+
+  get #kafka(): Admin {
+    if (this.#admin === null || !this.#connected) {
+      throw new SluiceError(
+        'SLUICE_KAFKA_NOT_CONNECTED',
+        'KafkaAdmin used before connect() or after close(): call connect() first.',
+      )
+    }
+    return this.#admin
+  }
+
+  async connect(): Promise<void> {
+    this.#admin ??= await this.#create()
+    try {
+      await this.#admin.connect()
+      this.#connected = true
+    } catch (err) {
+      throw this.#connectError(err)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#connected) return
+    this.#connected = false
+    await this.#admin?.disconnect()
+  }
+
+  /** Partitions a subscription covers right now, with their leaders (fresh metadata). */
+  async discover(sub: Subscription): Promise<PartitionInfo[]> {
+    const all = await this.#call('list topics', () => this.#kafka.listTopics())
+    const existing = new Set(all)
+    let topics: string[]
+    if (sub.kind === 'subscribePattern') {
+      const re = compileTopicPattern(sub.pattern)
+      topics = all.filter((t) => !INTERNAL_TOPICS.has(t) && re.test(t))
+    } else {
+      topics = sub.kind === 'subscribe' ? [...new Set(sub.topics)] : Object.keys(sub.partitions)
+      const missing = topics.filter((t) => !existing.has(t))
+      if (missing.length > 0) throw topicNotFound(missing, sub.kind)
+    }
+    if (topics.length === 0) return []
+    topics.sort()
+    const [cluster, metadata] = await Promise.all([
+      this.#call('describe cluster', () => this.#kafka.describeCluster()),
+      this.#call('fetch topic metadata', () => this.#kafka.fetchTopicMetadata({ topics })),
+    ])
+    const brokers = new Map<number, BrokerAddress>()
+    for (const b of cluster.brokers) brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port })
+    const out: PartitionInfo[] = []
+    for (const t of metadata.topics) {
+      const wanted = sub.kind === 'assign' ? new Set(sub.partitions[t.name]) : null
+      const have = new Set<number>()
+      for (const p of t.partitions) {
+        have.add(p.partitionId)
+        if (wanted && !wanted.has(p.partitionId)) continue
+        const leader = brokers.get(p.leader)
+        if (leader === undefined) {
+          throw new SluiceError(
+            'SLUICE_KAFKA_LEADER_NOT_AVAILABLE',
+            `${t.name}-${p.partitionId} has no available leader (leader id ${p.leader}); the ` +
+              'partition is being moved or its brokers are down. Retried after a metadata refresh.',
+            { retriable: true, details: { topic: t.name, partition: p.partitionId, leader: p.leader } },
+          )
+        }
+        out.push({ topic: t.name, partition: p.partitionId, leader })
+      }
+      if (wanted) {
+        const absent = [...wanted].filter((p) => !have.has(p))
+        if (absent.length > 0) throw topicNotFound([t.name], 'assign', absent, have.size)
+      }
+    }
+    out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+    return out
+  }
+
+  /** Earliest (log start) and latest (high watermark) offsets, keyed by partitionKey(). */
+  async offsets(
+    parts: PartitionInfo[],
+  ): Promise<{ earliest: Map<string, number>; latest: Map<string, number> }> {
+    const earliest = new Map<string, number>()
+    const latest = new Map<string, number>()
+    const topics = [...new Set(parts.map((p) => p.topic))]
+    const results = await Promise.all(
+      topics.map((t) => this.#call(`fetch offsets of ${t}`, () => this.#kafka.fetchTopicOffsets(t))),
+    )
+    for (let i = 0; i < topics.length; i++) {
+      for (const o of results[i]!) {
+        earliest.set(partitionKey(topics[i]!, o.partition), Number(o.low))
+        latest.set(partitionKey(topics[i]!, o.partition), Number(o.high))
+      }
+    }
+    const missing = parts.filter((p) => !latest.has(partitionKey(p.topic, p.partition)))
+    if (missing.length > 0) {
+      throw new SluiceError(
+        'SLUICE_KAFKA_METADATA',
+        `no offsets returned for ${missing.map((p) => `${p.topic}-${p.partition}`).join(', ')}: the ` +
+          'partitions are new or moving. Retried after a metadata refresh.',
+        { retriable: true, details: { partitions: missing.map((p) => partitionKey(p.topic, p.partition)) } },
+      )
+    }
+    return { earliest, latest }
+  }
+
+  /** Commits offsets to `groupId` without joining the group (lag monitoring only). */
+  async commitGroupOffsets(groupId: string, offsets: GroupOffset[]): Promise<void> {
+    const cluster = await this.#call('describe cluster', () => this.#kafka.describeCluster())
+    const via = cluster.brokers[0]
+    if (via === undefined) throw this.#connectError(new Error('the cluster lists no brokers'))
+    await commitOffsetsOutsideGroup(
+      { nodeId: via.nodeId, host: via.host, port: via.port },
+      this.#opts.clientId,
+      this.#opts.requestTimeoutMs,
+      groupId,
+      offsets,
+    )
+  }
+
+  async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (isSluiceError(err)) throw err
+      throw this.#classify(what, err)
+    }
+  }
+
+  #classify(what: string, err: unknown): SluiceError {
+    const e = err as { name?: string; message?: string; retriable?: boolean; type?: string }
+    if (isConnectionError(err)) return this.#connectError(err)
+    return new SluiceError(
+      'SLUICE_KAFKA_METADATA',
+      `Kafka admin request '${what}' failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}` +
+        (e.retriable !== false ? '; retried after a metadata refresh.' : '.'),
+      { retriable: e.retriable !== false, cause: err, details: { type: e.type ?? null } },
+    )
+  }
+
+  #connectError(err: unknown): SluiceError {
+    const servers = this.#opts.bootstrapServers.join(',')
+    return new SluiceError(
+      'SLUICE_KAFKA_CONNECT',
+      `cannot reach the Kafka bootstrap servers ${servers} (${rootMessage(err)}). Check ` +
+        'kafka.bootstrap.servers, that the brokers are up, and that this host can reach them ' +
+        '(network, firewall, advertised.listeners).',
+      { retriable: true, cause: err, details: { bootstrapServers: this.#opts.bootstrapServers } },
+    )
+  }
+}
+
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; originalError?: unknown; cause?: unknown } | undefined
+  for (let i = 0; i < 5 && e; i++) {
+    const next = (e.originalError ?? e.cause) as typeof e
+    if (!next) break
+    e = next
+  }
+  return e?.message ?? String(err)
+}
+
+function isConnectionError(err: unknown): boolean {
+  let e = err as { name?: string; originalError?: unknown; cause?: unknown } | undefined
+  for (let i = 0; i < 5 && e; i++) {
+    if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSBrokerNotFound') return true
+    e = (e.originalError ?? e.cause) as typeof e
+  }
+  return false
+}
+
+function topicNotFound(
+  topics: string[],
+  kind: 'subscribe' | 'assign',
+  partitions?: number[],
+  count?: number,
+): SluiceError {
+  const field = kind === 'subscribe' ? 'source.subscribe' : 'source.assign'
+  const what = partitions
+    ? `partitions ${partitions.join(', ')} of topic '${topics[0]}' do not exist (it has ${count})`
+    : `topic${topics.length > 1 ? 's' : ''} ${topics.map((t) => `'${t}'`).join(', ')} ` +
+      `do${topics.length > 1 ? '' : 'es'} not exist`
+  return new SluiceError(
+    'SLUICE_KAFKA_TOPIC_NOT_FOUND',
+    `${what} on the cluster. Create ${partitions ? 'them' : 'the topic'} or fix ${field} ` +
+      '(names are case-sensitive).',
+    { details: { topics, partitions: partitions ?? null } },
+  )
+}
