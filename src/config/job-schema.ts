@@ -1,0 +1,203 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the job file's interpolation syntax, written literally here.
+/**
+ * The job file's schema: the single source of truth for what a job file may contain, its defaults
+ * and its documentation (docs/config.md is generated from it by tools/gen-config-doc.ts).
+ */
+import { z } from 'zod'
+import { Bad, bool, bytes, def, field, ignored, int, list, opt, req, text } from './fields.js'
+import { show } from './problems.js'
+import { sinkSchema } from './sink-schema.js'
+import { sourceSchema } from './source-schema.js'
+
+const timeZone = field<string>((v) => {
+  if (typeof v !== 'string' || v.trim() === '') {
+    return new Bad(`expected an IANA time zone such as "UTC" or "Asia/Seoul", got ${show(v)}`)
+  }
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: v.trim() }).resolvedOptions().timeZone
+  } catch {
+    return new Bad(`${show(v)} is not a time zone this Node.js knows; use an IANA name such as "UTC", "Europe/Paris" or "Asia/Seoul"`)
+  }
+})
+
+const url = field<string>((v) => {
+  if (typeof v !== 'string') return new Bad(`expected a URL such as "http://127.0.0.1:4568", got ${show(v)}`)
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    return new Bad(`${show(v)} is not a URL; write e.g. "http://127.0.0.1:4568" or "https://s3.eu-west-1.amazonaws.com"`)
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    return new Bad(`${show(v)} must be an http:// or https:// URL`)
+  }
+  return v
+})
+
+export const confSchema = z
+  .object({
+    'spark.sql.session.timeZone': opt(timeZone, {
+      type: 'IANA zone',
+      default: "the process's zone",
+      spark: 'spark.sql.session.timeZone',
+      description: 'Zone for date_format and for timestamps written in the JSON output.',
+    }),
+    'spark.sql.streaming.fileSink.log.compactInterval': def(int({ min: 1, example: 10 }), 10, {
+      type: 'int ≥ 1',
+      default: '10',
+      spark: 'spark.sql.streaming.fileSink.log.compactInterval',
+      description: 'Every Nth `_spark_metadata` batch is written as `N.compact` (when no .compact file exists yet).',
+    }),
+    'spark.sql.streaming.minBatchesToRetain': def(int({ min: 1, example: 100 }), 100, {
+      type: 'int ≥ 1',
+      default: '100',
+      spark: 'spark.sql.streaming.minBatchesToRetain',
+      description: 'Checkpoint entries (offsets/N, commits/N) kept before old ones are purged.',
+    }),
+    'spark.sql.shuffle.partitions': ignored({
+      spark: 'spark.sql.shuffle.partitions',
+      why: 'the query has no shuffle (coalesce does not shuffle); kept in the checkpoint conf as given',
+    }),
+    'spark.sql.adaptive.enabled': ignored({ spark: 'spark.sql.adaptive.enabled', why: 'there is no query plan to adapt' }),
+    'spark.serializer': ignored({ spark: 'spark.serializer', why: 'there is no JVM serialization' }),
+    'spark.sql.streaming.metricsEnabled': ignored({
+      spark: 'spark.sql.streaming.metricsEnabled',
+      why: 'metrics are always collected; the `metrics` section controls the endpoint',
+    }),
+    'spark.sql.streaming.schemaInference': ignored({
+      spark: 'spark.sql.streaming.schemaInference',
+      why: 'the schema is always the job file `schema`',
+    }),
+    'spark.sql.streaming.stateStore.providerClass': ignored({
+      spark: 'spark.sql.streaming.stateStore.providerClass',
+      why: 'the query is stateless',
+    }),
+    'spark.sql.streaming.multipleWatermarkPolicy': ignored({
+      spark: 'spark.sql.streaming.multipleWatermarkPolicy',
+      why: 'the query has no watermark',
+    }),
+  })
+  .meta({
+    title: 'conf',
+    description:
+      'Spark SQL configuration (`spark.conf.set` / `--conf`). Values are kept as given and written into each offsets/N file like Spark does.',
+  })
+
+export const s3Schema = z
+  .object({
+    endpoint: opt(url, {
+      type: 'URL',
+      default: "the SDK's chain",
+      spark: 'spark.hadoop.fs.s3a.endpoint',
+      description: "S3 endpoint (MinIO, s3rver, R2). Unset or '' → the SDK's standard chain (AWS_ENDPOINT_URL_S3, profile).",
+    }),
+    region: opt(text('us-east-1'), {
+      type: 'string',
+      default: "the SDK's chain",
+      spark: 'spark.hadoop.fs.s3a.endpoint.region',
+      description: 'AWS region; unset → AWS_REGION / the profile.',
+    }),
+    forcePathStyle: opt(bool(), {
+      type: 'boolean',
+      default: 'false',
+      spark: 'spark.hadoop.fs.s3a.path.style.access',
+      description: 'Address buckets as https://endpoint/bucket (MinIO, s3rver) instead of bucket.endpoint.',
+    }),
+    accessKeyId: opt(text('AKIA...'), {
+      type: 'string',
+      default: "the SDK's chain",
+      spark: 'spark.hadoop.fs.s3a.access.key',
+      description: 'Static credentials (use ${VAR}); unset → the SDK default provider chain. Needs secretAccessKey.',
+    }),
+    secretAccessKey: opt(text('...'), {
+      type: 'string',
+      spark: 'spark.hadoop.fs.s3a.secret.key',
+      description: 'Secret for accessKeyId.',
+    }),
+    sessionToken: opt(text('...'), {
+      type: 'string',
+      spark: 'spark.hadoop.fs.s3a.session.token',
+      description: 'Session token for temporary credentials.',
+    }),
+    partSize: opt(bytes({ min: 5 * 1024 * 1024 }), {
+      type: 'bytes ≥ 5MB',
+      default: '8MB',
+      spark: 'spark.hadoop.fs.s3a.multipart.size',
+      description: 'Multipart upload part size; an open file buffers at most one part.',
+    }),
+    queueSize: opt(int({ min: 1, max: 64, example: 4 }), {
+      type: 'int 1-64',
+      default: '4',
+      spark: 'spark.hadoop.fs.s3a.fast.upload.active.blocks',
+      description: 'Concurrent part uploads per file.',
+    }),
+  })
+  .meta({ title: 's3', description: 'S3 client settings for the output path and the checkpoint.' })
+
+export const metricsSchema = z
+  .object({
+    enabled: def(bool(), true, {
+      type: 'boolean',
+      default: 'true',
+      description: 'Serve Prometheus metrics and the progress endpoint.',
+    }),
+    host: def(text('0.0.0.0'), '0.0.0.0', { type: 'string', default: '0.0.0.0', description: 'Listen address.' }),
+    port: def(int({ min: 0, max: 65535, example: 8091 }), 8091, {
+      type: 'int 0-65535',
+      default: '8091',
+      description: 'Listen port; 0 picks a free port (logged at start).',
+    }),
+  })
+  .meta({ title: 'metrics', description: 'The HTTP endpoint for Prometheus (/metrics) and progress.' })
+
+export const jobSchema = z
+  .object({
+    name: def(text('orders-to-s3'), 'sluice', {
+      type: 'string',
+      default: 'sluice',
+      spark: 'queryName / appName',
+      description: 'Query name: in progress events, logs and metric labels.',
+    }),
+    workers: opt(int({ min: 1, max: 256, example: 4 }), {
+      type: 'int 1-256',
+      default: 'os.availableParallelism()',
+      spark: 'executor cores',
+      description: 'Worker threads that fetch, parse and write.',
+    }),
+    schema: req(text('message STRING, id BIGINT'), {
+      type: 'Spark DDL',
+      spark: 'from_json(value, schema)',
+      description: 'Schema of the JSON in the Kafka value, as Spark DDL; parsed into the column json_data.',
+    }),
+    select: def(list({ example: "[json_data.*, 'timestamp AS kafka_timestamp']", comma: false }), ['json_data.*'], {
+      type: 'list of expressions',
+      default: '[json_data.*]',
+      spark: 'selectExpr(...)',
+      description: 'Output columns as Spark SQL expressions over json_data and the Kafka columns.',
+    }),
+    source: sourceSchema,
+    sink: sinkSchema,
+    conf: confSchema,
+    s3: s3Schema,
+    metrics: metricsSchema,
+  })
+  .meta({ title: '(top level)', description: 'Top-level keys of the job file.' })
+
+export type RawJob = z.output<typeof jobSchema>
+
+/** Sections whose absence is filled with `{}` before validation (their fields carry the defaults). */
+export const SECTIONS = ['source', 'sink', 'conf', 's3', 'metrics'] as const
+
+export type SectionName = (typeof SECTIONS)[number]
+
+/** `conf` keys that belong in the `s3` section, with the key to use there. */
+export const S3A_CONF_HINTS: Record<string, string> = {
+  'spark.hadoop.fs.s3a.endpoint': 's3.endpoint',
+  'spark.hadoop.fs.s3a.endpoint.region': 's3.region',
+  'spark.hadoop.fs.s3a.path.style.access': 's3.forcePathStyle',
+  'spark.hadoop.fs.s3a.access.key': 's3.accessKeyId',
+  'spark.hadoop.fs.s3a.secret.key': 's3.secretAccessKey',
+  'spark.hadoop.fs.s3a.session.token': 's3.sessionToken',
+  'spark.hadoop.fs.s3a.multipart.size': 's3.partSize',
+  'spark.hadoop.fs.s3a.fast.upload.active.blocks': 's3.queueSize',
+}

@@ -1,0 +1,200 @@
+/**
+ * Validated sections → the normalised {@link JobConfig}: environment-dependent defaults (time zone,
+ * workers), cross-field rules (exactly one subscription, min ≤ max offsets per trigger), and the
+ * CLI's --trigger override. Each section is validated on its own so that problems in several
+ * sections are all reported in one go.
+ */
+import { availableParallelism } from 'node:os'
+import type { z } from 'zod'
+import type { S3Settings } from '../storage/types.js'
+import { Bad, type FieldDoc } from './fields.js'
+import { isMap } from './keys.js'
+import { jobSchema, SECTIONS } from './job-schema.js'
+import { ConfigCode, type ConfigCodeValue, type Problems, show } from './problems.js'
+import { parseTrigger } from './sink-schema.js'
+import type { JobConfig, SourceConfig, Subscription, Trigger } from './types.js'
+
+type Obj = Record<string, unknown>
+
+/** Validates one object schema, turning zod issues into problems under `prefix`. */
+function validate<S extends z.ZodObject>(
+  schema: S,
+  input: Obj,
+  prefix: string,
+  emptied: Map<string, string>,
+  problems: Problems,
+): z.output<S> | undefined {
+  // A section that is not a mapping was reported by the key check; its fields are not checked.
+  if (prefix !== '' && problems.has(prefix)) return undefined
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) {
+    const keys = issue.path.map(String)
+    const path = [prefix, ...keys].filter((k) => k !== '').join('.')
+    const params = (issue as { params?: { code?: ConfigCodeValue } }).params
+    const code = params?.code ?? ConfigCode.VALUE
+    let message = issue.message
+    if (code === ConfigCode.REQUIRED) {
+      const doc = (schema.shape[keys[0]!]?.meta() ?? {}) as Partial<FieldDoc>
+      const was = emptied.get(path)
+      message = `is required but missing${was === undefined ? '' : ` (it was set to ${show(was)}, which expanded to an empty string)`}: add it (${doc.type ?? 'value'}); ${doc.description ?? ''}`
+    }
+    problems.add(code, path, message)
+  }
+  return undefined
+}
+
+function checkSubscription(input: Obj, problems: Problems): boolean {
+  const given = (['subscribe', 'subscribePattern', 'assign'] as const).filter((k) => input[k] !== undefined)
+  if (given.length === 1) return true
+  problems.add(
+    ConfigCode.SOURCE,
+    given.length === 0 ? 'source' : `source.${given[1]}`,
+    given.length === 0
+      ? 'names no topics: set exactly one of subscribe (e.g. "topicA,topicB"), subscribePattern (e.g. "events-.*") or assign (e.g. \'{"topicA":[0,1]}\')'
+      : `sets ${given.join(' and ')}: set exactly one of subscribe, subscribePattern, assign (as Spark requires) and remove the others`,
+  )
+  return false
+}
+
+function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subscribed: boolean, name: string, problems: Problems): SourceConfig | undefined {
+  if (
+    raw.minOffsetsPerTrigger !== undefined &&
+    raw.maxOffsetsPerTrigger !== undefined &&
+    raw.minOffsetsPerTrigger > raw.maxOffsetsPerTrigger
+  ) {
+    problems.add(
+      ConfigCode.SOURCE,
+      'source.minOffsetsPerTrigger',
+      `(${raw.minOffsetsPerTrigger}) is higher than source.maxOffsetsPerTrigger (${raw.maxOffsetsPerTrigger}), which Spark rejects too: lower minOffsetsPerTrigger or raise maxOffsetsPerTrigger`,
+    )
+  }
+  if (!subscribed) return undefined
+  let subscription: Subscription
+  if (raw.subscribe !== undefined) subscription = { kind: 'subscribe', topics: raw.subscribe }
+  else if (raw.subscribePattern !== undefined) subscription = { kind: 'subscribePattern', pattern: raw.subscribePattern }
+  else subscription = { kind: 'assign', partitions: raw.assign! }
+  return {
+    bootstrapServers: raw['kafka.bootstrap.servers'],
+    subscription,
+    startingOffsets: raw.startingOffsets,
+    maxOffsetsPerTrigger: raw.maxOffsetsPerTrigger,
+    minOffsetsPerTrigger: raw.minOffsetsPerTrigger,
+    maxTriggerDelayMs: raw.maxTriggerDelay,
+    minPartitions: raw.minPartitions,
+    failOnDataLoss: raw.failOnDataLoss,
+    includeHeaders: raw.includeHeaders,
+    kafka: {
+      clientId: raw['kafka.client.id'] ?? `sluice-${name}`,
+      groupId: raw['kafka.group.id'],
+      requestTimeoutMs: raw['kafka.request.timeout.ms'],
+      maxPartitionFetchBytes: raw['kafka.max.partition.fetch.bytes'],
+      fetchMaxBytes: raw['kafka.fetch.max.bytes'],
+      fetchMaxWaitMs: raw['kafka.fetch.max.wait.ms'],
+    },
+    metadataRefreshMs: raw['kafka.metadata.max.age.ms'],
+    commitOffsets: raw.commitOffsets,
+  }
+}
+
+function validateSource(input: Obj, emptied: Map<string, string>, problems: Problems) {
+  return validate(jobSchema.shape.source, input, 'source', emptied, problems)
+}
+
+function rawConf(input: Obj): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(input)) out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v)
+  return out
+}
+
+function s3Settings(raw: z.output<typeof jobSchema.shape.s3>, problems: Problems): S3Settings {
+  if ((raw.accessKeyId === undefined) !== (raw.secretAccessKey === undefined)) {
+    const missing = raw.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'
+    problems.add(
+      ConfigCode.VALUE,
+      `s3.${missing}`,
+      'is required when the other static credential is set: give both s3.accessKeyId and s3.secretAccessKey, or neither to use the SDK default provider chain',
+    )
+  }
+  const out: S3Settings = {}
+  for (const [k, v] of Object.entries(raw)) if (v !== undefined) (out as Obj)[k] = v
+  return out
+}
+
+export interface NormalizeOptions {
+  /** CLI --trigger: overrides sink.trigger. */
+  trigger?: string | undefined
+  emptied: Map<string, string>
+}
+
+/** `input` has passed the key check (only known keys, canonical spelling, sections are maps). */
+export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems): JobConfig | undefined {
+  const { emptied } = opts
+  const sectionInput = (s: (typeof SECTIONS)[number]): Obj => (isMap(input[s]) ? (input[s] as Obj) : {})
+  const topInput: Obj = {}
+  for (const [k, v] of Object.entries(input)) if (!(SECTIONS as readonly string[]).includes(k)) topInput[k] = v
+  const top = validate(jobSchema.omit({ source: true, sink: true, conf: true, s3: true, metrics: true }), topInput, '', emptied, problems)
+  const source = validateSource(sectionInput('source'), emptied, problems)
+  const sink = validate(jobSchema.shape.sink, sectionInput('sink'), 'sink', emptied, problems)
+  const conf = validate(jobSchema.shape.conf, sectionInput('conf'), 'conf', emptied, problems)
+  const s3 = validate(jobSchema.shape.s3, sectionInput('s3'), 's3', emptied, problems)
+  const metrics = validate(jobSchema.shape.metrics, sectionInput('metrics'), 'metrics', emptied, problems)
+
+  let trigger: Trigger | undefined = sink?.trigger
+  if (opts.trigger !== undefined) {
+    const t = parseTrigger(opts.trigger)
+    if (t instanceof Bad) problems.add(t.code, '--trigger', t.message)
+    else trigger = t
+  }
+  const name = top?.name ?? 'sluice'
+  const subscribed = checkSubscription(sectionInput('source'), problems)
+  const sourceConfigured = source === undefined ? undefined : sourceConfig(source, subscribed, name, problems)
+  if (sink !== undefined) {
+    const seen = new Set<string>()
+    for (const col of sink.partitionBy) {
+      if (seen.has(col)) problems.add(ConfigCode.VALUE, 'sink.partitionBy', `names ${show(col)} twice; list each column once`)
+      seen.add(col)
+    }
+    const a = sink.path
+    const b = sink.checkpointLocation
+    if (a.scheme === b.scheme && a.bucket === b.bucket && a.prefix === b.prefix) {
+      problems.add(
+        ConfigCode.VALUE,
+        'sink.checkpointLocation',
+        `is the same place as sink.path (${a.original}); give the checkpoint its own directory, e.g. ${a.original.replace(/\/?$/, '')}_checkpoint/`,
+      )
+    }
+  }
+  const s3Config = s3 === undefined ? undefined : s3Settings(s3, problems)
+  if (top === undefined || sourceConfigured === undefined || sink === undefined || conf === undefined || s3Config === undefined || metrics === undefined) {
+    return undefined
+  }
+  if (problems.size > 0) return undefined
+  return {
+    name,
+    source: sourceConfigured,
+    schema: top.schema,
+    select: top.select,
+    sink: {
+      format: sink.format,
+      path: sink.path,
+      checkpointLocation: sink.checkpointLocation,
+      partitionBy: sink.partitionBy,
+      coalesce: sink.coalesce ?? 0,
+      trigger: trigger ?? { kind: 'processingTime', intervalMs: 0 },
+      outputMode: sink.outputMode,
+      compression: sink.compression,
+      mode: sink.mode,
+      columnNameOfCorruptRecord: sink.columnNameOfCorruptRecord,
+      compactInterval: conf['spark.sql.streaming.fileSink.log.compactInterval'],
+      minBatchesToRetain: conf['spark.sql.streaming.minBatchesToRetain'],
+      allowCheckpointMismatch: sink.allowCheckpointMismatch,
+      writerMemoryBytes: sink.writerMemory,
+    },
+    timeZone: conf['spark.sql.session.timeZone'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    conf: rawConf(sectionInput('conf')),
+    s3: s3Config,
+    metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled },
+    workers: top.workers ?? availableParallelism(),
+  }
+}

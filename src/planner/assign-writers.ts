@@ -1,0 +1,42 @@
+/**
+ * coalesce(N): group a batch's offset ranges into N writer tasks, balanced by record count and
+ * deterministic (the same ranges in any order give the same assignment, so a re-run batch writes
+ * the same files). Like Spark's coalesce it never splits a range and never makes more writers than
+ * ranges; split first with splitRanges(ranges, N) to let N writers share one hot partition.
+ *
+ * Balance: longest-processing-time greedy. Ranges by size descending (ties: canonical order), each
+ * to the writer with the fewest records so far (ties: lowest index). Within a writer, ranges are in
+ * canonical order (topic, partition, start). coalesce 0 → one writer per range, in canonical order
+ * (Spark's default without coalesce: one task per Kafka offset range).
+ */
+import { compareRanges } from './topic-partition.js'
+import type { OffsetRange } from './types.js'
+
+/** Records in a writer's ranges: Σ (end − start). */
+export function rangeRecords(ranges: readonly OffsetRange[]): number {
+  let n = 0
+  for (const r of ranges) n += r.end - r.start
+  return n
+}
+
+/** Writer i's ranges at index i (i is the task number in `part-<i %05d>-…`). */
+export function assignWriters<R extends OffsetRange>(ranges: readonly R[], coalesce: number): R[][] {
+  const sorted = ranges.filter((r) => r.end > r.start).sort(compareRanges)
+  if (coalesce <= 0) return sorted.map((r) => [r])
+  const n = Math.min(coalesce, sorted.length)
+  const writers: R[][] = []
+  const records: number[] = []
+  for (let i = 0; i < n; i++) {
+    writers.push([])
+    records.push(0)
+  }
+  const bySize = sorted.slice().sort((a, b) => b.end - b.start - (a.end - a.start) || compareRanges(a, b))
+  for (const r of bySize) {
+    let best = 0
+    for (let i = 1; i < n; i++) if (records[i]! < records[best]!) best = i
+    writers[best]!.push(r)
+    records[best]! += r.end - r.start
+  }
+  for (const w of writers) w.sort(compareRanges)
+  return writers
+}
