@@ -1,0 +1,65 @@
+# sluice: the two commands of the README.
+#   make demo   installs what is missing, builds, runs the seed job on the embedded stack
+#   make test   installs what is missing, builds, typecheck + lint + unit + integration tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+DEB_PACKAGES := librdkafka-dev kcat prometheus
+NODE_TEST := node --test --test-reporter=spec
+DEMO_SECONDS ?= 60
+export DEMO_SECONDS
+
+.PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo bench clean
+
+help:
+	@echo "make demo   - run the seed job on the embedded Kafka + S3 stack (DEMO_SECONDS=$(DEMO_SECONDS))"
+	@echo "make test   - typecheck, lint, unit and integration tests"
+	@echo "make bench  - drain benchmark (kcat vs kafkajs pipeline vs sluice)"
+
+# Debian packages: installed when running as root, otherwise named in a clear message.
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || { echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "sluice needs these Debian packages:$$missing. Install them with: sudo apt-get install -y$$missing (or run make as root)." >&2; exit 1; \
+	  fi; \
+	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-deps: node_modules/.package-lock.json
+
+deps: system-deps node-deps
+
+tools/kafka-mock/kafka-mock: tools/kafka-mock/kafka-mock.c
+	bash tools/kafka-mock/build.sh
+
+build: deps tools/kafka-mock/kafka-mock
+	npx tsc -p tsconfig.json
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+lint: deps
+	npx biome lint src test bench tools
+
+test-unit: build
+	$(NODE_TEST) dist/test/unit/*.test.js
+
+test-integration: build
+	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
+
+test: typecheck lint test-unit test-integration
+
+demo: build
+	node dist/tools/demo.js
+
+bench: build
+	node dist/bench/drain.js
+
+clean:
+	rm -rf dist tools/kafka-mock/kafka-mock

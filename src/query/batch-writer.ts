@@ -1,0 +1,227 @@
+/**
+ * The sink half of a batch (Spark's addBatch): turn the batch's offset ranges into coalesce-N
+ * writer tasks, run them on the worker pool, and return the files they made visible. Before a
+ * re-run it removes the files an earlier attempt of the same batch made visible, using the
+ * intent files the writers leave in the checkpoint, so that plain listings of the output prefix
+ * see every record exactly once too.
+ */
+import { Piscina } from 'piscina'
+import { randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { deserializeError, SluiceError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { assignWriters, splitRanges, type OffsetRange } from '../planner/index.js'
+import type { Store, StoreSpec } from '../storage/types.js'
+import {
+  intentPrefix,
+  writerTaskFile,
+  type TaskProjection,
+  type WriterResult,
+  type WriterTask,
+  type WrittenFile,
+} from '../worker/index.js'
+import type { JobConfig } from '../config/types.js'
+import { splitKey, type OffsetMap } from './offsets.js'
+import type { PartitionInfo } from '../kafka/index.js'
+
+export interface BatchWriteResult {
+  files: WrittenFile[]
+  rows: number
+  corruptRows: number
+  inputBytes: number
+  lostOffsets: number
+  /** Per `topic:partition`: records read, min/max Kafka timestamps. */
+  ranges: Map<string, { records: number; minTimestamp: number; maxTimestamp: number }>
+}
+
+export class BatchWriter {
+  #pool: Piscina
+  #config: JobConfig
+  #queryId: string
+  #output: Store
+  #checkpoint: Store
+  #outputSpec: StoreSpec
+  #checkpointSpec: StoreSpec
+  #projection: TaskProjection
+  #log: Logger
+
+  constructor(o: {
+    config: JobConfig
+    queryId: string
+    output: Store
+    checkpoint: Store
+    outputSpec: StoreSpec
+    checkpointSpec: StoreSpec
+    log: Logger
+  }) {
+    this.#config = o.config
+    this.#queryId = o.queryId
+    this.#output = o.output
+    this.#checkpoint = o.checkpoint
+    this.#outputSpec = o.outputSpec
+    this.#checkpointSpec = o.checkpointSpec
+    this.#log = o.log
+    const c = o.config
+    this.#projection = {
+      schema: c.schema,
+      select: c.select,
+      partitionBy: c.sink.partitionBy,
+      timeZone: c.timeZone,
+      mode: c.sink.mode,
+      columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
+      includeHeaders: c.source.includeHeaders,
+    }
+    this.#pool = new Piscina({
+      filename: writerTaskFile,
+      minThreads: c.workers,
+      maxThreads: c.workers,
+      idleTimeout: 60_000,
+      // Tasks are few and large (one per coalesce writer): no need for a deep queue per thread.
+      concurrentTasksPerWorker: 2,
+    })
+  }
+
+  get pool(): Piscina {
+    return this.#pool
+  }
+
+  /** Deterministic file UUID for (query, batch): a re-run of a batch rewrites the same keys. */
+  fileUuid(batchId: number): string {
+    const h = createHash('sha256').update(`${this.#queryId}/${batchId}`).digest('hex')
+    // Shaped as a version-4-looking UUID so tools that parse Spark's names accept it.
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+  }
+
+  /** Removes what an earlier attempt of this batch made visible (per its intent files). */
+  async removeEarlierAttempt(batchId: number): Promise<number> {
+    const intents = await this.#checkpoint.list(intentPrefix(batchId))
+    if (intents.length === 0) return 0
+    const keys = new Set<string>()
+    for (const intent of intents) {
+      const body = await this.#checkpoint.get(intent.key)
+      if (body === null) continue
+      for (const k of (JSON.parse(body.toString('utf8')) as { keys: string[] }).keys) keys.add(k)
+    }
+    await this.#output.delete([...keys])
+    await this.#checkpoint.delete(intents.map((i) => i.key))
+    this.#log.info({ batchId, removedFiles: keys.size }, 'removed the files of an earlier attempt of this batch')
+    return keys.size
+  }
+
+  async write(batchId: number, start: OffsetMap, end: OffsetMap, leaders: Map<string, PartitionInfo>): Promise<BatchWriteResult> {
+    const c = this.#config
+    const ranges: OffsetRange[] = []
+    for (const [key, e] of end) {
+      const s = start.get(key) ?? e
+      if (e > s) {
+        const { topic, partition } = splitKey(key)
+        ranges.push({ topic, partition, start: s, end: e })
+      }
+    }
+    const split = splitRanges(ranges, c.source.minPartitions)
+    const groups = assignWriters(split, c.sink.coalesce)
+    const uuid = this.fileUuid(batchId)
+    const writeEmpty = c.sink.partitionBy.length === 0
+    const tasks: WriterTask[] = []
+    groups.forEach((group, writer) => {
+      tasks.push({
+        batchId,
+        writer,
+        fileUuid: uuid,
+        ranges: group.map((r) => {
+          const info = leaders.get(`${r.topic}:${r.partition}`)
+          if (info === undefined) {
+            throw new SluiceError(
+              'SLUICE_KAFKA_PARTITION_GONE',
+              `Kafka partition ${r.topic}-${r.partition} is in batch ${batchId}'s offsets but the cluster no longer reports it: it was deleted or the topic recreated. ` +
+                'Restore the topic, or set source.failOnDataLoss: false to skip what is missing.',
+              { details: { batchId, topic: r.topic, partition: r.partition } },
+            )
+          }
+          return { ...r, leader: info.leader }
+        }),
+        projection: this.#projection,
+        output: this.#outputSpec,
+        checkpoint: this.#checkpointSpec,
+        compression: c.sink.compression,
+        writeEmptyFile: writeEmpty && writer === 0,
+        memoryBytes: c.sink.writerMemoryBytes,
+        failOnDataLoss: c.source.failOnDataLoss,
+        kafka: {
+          clientId: c.source.kafka.clientId,
+          requestTimeoutMs: c.source.kafka.requestTimeoutMs,
+          maxPartitionFetchBytes: c.source.kafka.maxPartitionFetchBytes,
+          fetchMaxBytes: c.source.kafka.fetchMaxBytes,
+          fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
+        },
+      })
+    })
+    if (tasks.length === 0 && writeEmpty) {
+      tasks.push({ ...this.#emptyTask(batchId, uuid) })
+    }
+    const outcomes = await Promise.all(tasks.map((t) => this.#pool.run(t) as Promise<WriterResult | { ok: false; error: never }>))
+    const failures = outcomes.filter((o) => !o.ok)
+    if (failures.length > 0) {
+      const first = (failures[0] as unknown as { error: Parameters<typeof deserializeError>[0] }).error
+      throw deserializeError(first)
+    }
+    const result: BatchWriteResult = {
+      files: [],
+      rows: 0,
+      corruptRows: 0,
+      inputBytes: 0,
+      lostOffsets: 0,
+      ranges: new Map(),
+    }
+    for (const o of outcomes as WriterResult[]) {
+      result.files.push(...o.files)
+      result.rows += o.rows
+      result.corruptRows += o.corruptRows
+      result.inputBytes += o.inputBytes
+      for (const r of o.ranges) {
+        result.lostOffsets += r.lost
+        const key = `${r.topic}:${r.partition}`
+        const prev = result.ranges.get(key)
+        if (prev === undefined) {
+          result.ranges.set(key, { records: r.records, minTimestamp: r.minTimestamp, maxTimestamp: r.maxTimestamp })
+        } else {
+          prev.records += r.records
+          prev.minTimestamp = Math.min(prev.minTimestamp, r.minTimestamp)
+          prev.maxTimestamp = Math.max(prev.maxTimestamp, r.maxTimestamp)
+        }
+      }
+    }
+    result.files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    return result
+  }
+
+  #emptyTask(batchId: number, uuid: string): WriterTask {
+    const c = this.#config
+    return {
+      batchId,
+      writer: 0,
+      fileUuid: uuid,
+      ranges: [],
+      projection: this.#projection,
+      output: this.#outputSpec,
+      checkpoint: this.#checkpointSpec,
+      compression: c.sink.compression,
+      writeEmptyFile: true,
+      memoryBytes: c.sink.writerMemoryBytes,
+      failOnDataLoss: c.source.failOnDataLoss,
+      kafka: {
+        clientId: c.source.kafka.clientId,
+        requestTimeoutMs: c.source.kafka.requestTimeoutMs,
+        maxPartitionFetchBytes: c.source.kafka.maxPartitionFetchBytes,
+        fetchMaxBytes: c.source.kafka.fetchMaxBytes,
+        fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
+      },
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.destroy()
+  }
+}
+
+export const newRunId = (): string => randomUUID()

@@ -1,0 +1,59 @@
+/**
+ * Fencing for stores that do not enforce conditional writes (s3rver, older S3-compatibles):
+ * each run writes `sluice/owner` in the checkpoint at start, and checks it still names this run
+ * before every sink commit. A second process started on the same checkpoint takes the lease; the
+ * first one stops at its next commit with SLUICE_CHECKPOINT_TAKEN_OVER instead of writing. A
+ * short race between the check and the write remains on such stores; where conditional writes
+ * are enforced, `If-None-Match` on `offsets/N` and `_spark_metadata/N` closes it.
+ */
+import { hostname } from 'node:os'
+import { SluiceError } from '../errors.js'
+import type { Store } from '../storage/types.js'
+
+export const OWNER_KEY = 'sluice/owner'
+
+interface Owner {
+  runId: string
+  pid: number
+  host: string
+  startedAt: string
+}
+
+export class OwnerLease {
+  #store: Store
+  #runId: string
+
+  constructor(store: Store, runId: string) {
+    this.#store = store
+    this.#runId = runId
+  }
+
+  async acquire(): Promise<void> {
+    const owner: Owner = { runId: this.#runId, pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
+    await this.#store.put(OWNER_KEY, JSON.stringify(owner))
+  }
+
+  async check(batchId: number): Promise<void> {
+    const body = await this.#store.get(OWNER_KEY)
+    const owner = body === null ? null : (JSON.parse(body.toString('utf8')) as Owner)
+    if (owner?.runId === this.#runId) return
+    throw new SluiceError(
+      'SLUICE_CHECKPOINT_TAKEN_OVER',
+      `Another sluice process took over checkpoint ${this.#store.location.original} ` +
+        (owner === null
+          ? '(its owner file was removed)'
+          : `(run ${owner.runId}, pid ${owner.pid} on ${owner.host}, started ${owner.startedAt})`) +
+        `, so this process stops before committing batch ${batchId}. ` +
+        'Two queries must never share a checkpoint: stop one of them. The batch will be re-run by the process that owns the checkpoint.',
+      { details: { batchId, owner } },
+    )
+  }
+
+  /** Gives the lease up if this run still holds it. */
+  async release(): Promise<void> {
+    const body = await this.#store.get(OWNER_KEY)
+    if (body !== null && (JSON.parse(body.toString('utf8')) as Owner).runId === this.#runId) {
+      await this.#store.delete([OWNER_KEY])
+    }
+  }
+}

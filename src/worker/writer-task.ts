@@ -1,0 +1,263 @@
+/**
+ * The piscina worker entry: runs one coalesce writer of one batch.
+ *
+ *   fetch (FetchClient, pipelined) → decode in place → project (from_json + selectExpr) →
+ *   bucket by partition directory → PartitionFile (text → bytes → multipart parts)
+ *
+ * then, once every range is read: record the keys about to appear in an intent file in the
+ * checkpoint (so a re-run can remove them), and close the files (they become visible).
+ *
+ * Per-thread state (the Kafka connections, stores, compiled projections) is kept across tasks.
+ * Errors are returned as data (WriterFailure), never thrown: classes do not survive the thread
+ * boundary, codes do.
+ */
+import { isSluiceError, serializeError, SluiceError } from '../errors.js'
+import { FetchClient } from '../kafka/fetch-client.js'
+import { fillRecord } from '../kafka/record-view.js'
+import type { DecodedChunk, FetchRange } from '../kafka/types.js'
+import { compileProjection, parseSchema, type KafkaRecord, type Projection, type ProjectedRow } from '../sql/index.js'
+import { createStore } from '../storage/index.js'
+import type { Store, StoreSpec } from '../storage/types.js'
+import { PartitionFile } from './partition-file.js'
+import {
+  dataFileName,
+  intentKey,
+  type RangeStats,
+  type TaskProjection,
+  type TaskRange,
+  type WriterOutcome,
+  type WriterResult,
+  type WriterTask,
+  type WrittenFile,
+} from './types.js'
+
+const stores = new Map<string, Store>()
+const projections = new Map<string, Projection>()
+let fetchClient: FetchClient | null = null
+let fetchClientKey = ''
+
+function storeFor(spec: StoreSpec): Store {
+  const key = JSON.stringify(spec)
+  let store = stores.get(key)
+  if (store === undefined) {
+    store = createStore(spec)
+    stores.set(key, store)
+  }
+  return store
+}
+
+function projectionFor(p: TaskProjection): Projection {
+  const key = JSON.stringify(p)
+  let projection = projections.get(key)
+  if (projection === undefined) {
+    projection = compileProjection({
+      schema: parseSchema(p.schema),
+      select: p.select,
+      partitionBy: p.partitionBy,
+      timeZone: p.timeZone,
+      mode: p.mode,
+      columnNameOfCorruptRecord: p.columnNameOfCorruptRecord,
+      includeHeaders: p.includeHeaders,
+    })
+    projections.set(key, projection)
+  }
+  return projection
+}
+
+function fetchClientFor(task: WriterTask): FetchClient {
+  const key = JSON.stringify(task.kafka)
+  if (fetchClient === null || fetchClientKey !== key) {
+    void fetchClient?.close()
+    fetchClient = new FetchClient(task.kafka)
+    fetchClientKey = key
+  }
+  return fetchClient
+}
+
+export default async function runWriterTask(task: WriterTask): Promise<WriterOutcome> {
+  const files = new Map<string, PartitionFile>()
+  try {
+    return await run(task, files)
+  } catch (err) {
+    await Promise.allSettled([...files.values()].map((f) => f.abort()))
+    return { ok: false, error: serializeError(err) }
+  }
+}
+
+async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise<WriterResult> {
+  const projection = projectionFor(task.projection)
+  const output = storeFor(task.output)
+  const client = fetchClientFor(task)
+  const gzip = task.compression === 'gzip'
+  const counters = new Map<string, number>()
+  const closed: WrittenFile[] = []
+  let intentSeq = 0
+
+  const rec: KafkaRecord = {
+    topic: '',
+    partition: 0,
+    offset: 0,
+    timestamp: 0,
+    timestampType: 0,
+    buf: Buffer.alloc(0),
+    keyStart: -1,
+    keyEnd: -1,
+    valueStart: -1,
+    valueEnd: -1,
+    headers: null,
+  }
+  const row: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
+  let rows = 0
+  let corruptRows = 0
+  let inputBytes = 0
+  let processMs = 0
+  const started = performance.now()
+
+  const openFile = (dir: string): PartitionFile => {
+    const counter = counters.get(dir) ?? 0
+    counters.set(dir, counter + 1)
+    const name = dataFileName(task.writer, task.fileUuid, counter, gzip)
+    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip)
+    files.set(dir, file)
+    return file
+  }
+
+  /** Records the keys, then makes the files visible. */
+  const closeFiles = async (dirs: string[]): Promise<void> => {
+    const list = dirs.map((d) => files.get(d)!)
+    await Promise.all(list.map((f) => f.finish()))
+    const checkpoint = storeFor(task.checkpoint)
+    await checkpoint.put(
+      intentKey(task.batchId, task.writer, intentSeq++),
+      JSON.stringify({ batchId: task.batchId, writer: task.writer, keys: list.map((f) => f.key) }),
+    )
+    const infos = await Promise.all(list.map((f) => f.close()))
+    for (let i = 0; i < list.length; i++) {
+      const info = infos[i]!
+      closed.push({ key: info.key, size: info.size, lastModified: info.lastModified, rows: list[i]!.rows })
+      files.delete(dirs[i]!)
+    }
+  }
+
+  /** Keeps the task's memory under its budget: flush big text buffers, cut the largest file. */
+  const relieve = async (due: Set<PartitionFile>): Promise<void> => {
+    for (const f of due) await f.flush()
+    due.clear()
+    let total = 0
+    for (const f of files.values()) total += f.memoryBytes
+    while (total > task.memoryBytes && files.size > 0) {
+      let largestDir = ''
+      let largest = -1
+      for (const [dir, f] of files) {
+        if (f.memoryBytes > largest) {
+          largest = f.memoryBytes
+          largestDir = dir
+        }
+      }
+      await closeFiles([largestDir])
+      total -= largest
+    }
+  }
+
+  const due = new Set<PartitionFile>()
+  const rangeStats: RangeStats[] = []
+  for (const range of task.ranges) {
+    const stats: RangeStats = {
+      topic: range.topic,
+      partition: range.partition,
+      records: 0,
+      lost: 0,
+      minTimestamp: Number.POSITIVE_INFINITY,
+      maxTimestamp: Number.NEGATIVE_INFINITY,
+    }
+    rangeStats.push(stats)
+    rec.topic = range.topic
+    rec.partition = range.partition
+    const includeHeaders = task.projection.includeHeaders
+    const onChunk = async (chunk: DecodedChunk): Promise<void> => {
+      const t0 = performance.now()
+      const n = chunk.count
+      for (let i = 0; i < n; i++) {
+        fillRecord(chunk, i, rec, includeHeaders)
+        projection.project(rec, row)
+        if (row.corrupt) corruptRows++
+        const ts = rec.timestamp
+        if (ts < stats.minTimestamp) stats.minTimestamp = ts
+        if (ts > stats.maxTimestamp) stats.maxTimestamp = ts
+        const file = files.get(row.partitionPath) ?? openFile(row.partitionPath)
+        if (file.append(row.line)) due.add(file)
+      }
+      rows += n
+      stats.records += n
+      processMs += performance.now() - t0
+      if (due.size > 0) await relieve(due)
+    }
+    const read = await readWithDataLoss(client, range, onChunk, task.failOnDataLoss)
+    stats.lost = read.lost
+    inputBytes += read.bytes
+  }
+
+  if (task.writeEmptyFile && files.size === 0 && closed.length === 0) openFile('')
+  const t1 = performance.now()
+  if (files.size > 0) await closeFiles([...files.keys()])
+  const closeMs = performance.now() - t1
+  const total = performance.now() - started
+  return {
+    ok: true,
+    files: closed,
+    rows,
+    corruptRows,
+    inputBytes,
+    ranges: rangeStats,
+    timings: { fetchWaitMs: Math.max(0, total - processMs - closeMs), processMs, closeMs },
+  }
+}
+
+
+/**
+ * Reads a range; offsets no longer in the log are an error (SLUICE_KAFKA_DATA_LOSS) or, with
+ * failOnDataLoss: false, skipped and counted (Spark's "Skip missing records").
+ */
+async function readWithDataLoss(
+  client: FetchClient,
+  range: TaskRange,
+  onChunk: (chunk: DecodedChunk) => Promise<void>,
+  failOnDataLoss: boolean,
+): Promise<{ lost: number; bytes: number }> {
+  let start = range.start
+  let lost = 0
+  let bytes = 0
+  const where = `${range.topic}-${range.partition}`
+  for (;;) {
+    try {
+      const r = await client.readRange({ ...range, start } satisfies FetchRange, onChunk)
+      bytes += r.bytes
+      if (!r.complete) {
+        const missing = range.end - r.nextOffset
+        if (failOnDataLoss) throw dataLoss(where, r.nextOffset, range.end, `the log ends at ${r.highWatermark}`)
+        lost += missing
+      }
+      return { lost, bytes }
+    } catch (err) {
+      if (!isSluiceError(err, 'SLUICE_KAFKA_OFFSET_OUT_OF_RANGE')) throw err
+      const logStart = Number(err.details.logStartOffset ?? Number.NaN)
+      if (failOnDataLoss || !Number.isFinite(logStart) || logStart <= start) {
+        throw dataLoss(where, start, range.end, `the log now starts at ${err.details.logStartOffset ?? 'an unknown offset'}`)
+      }
+      const skipTo = Math.min(logStart, range.end)
+      lost += skipTo - start
+      start = skipTo
+      if (start >= range.end) return { lost, bytes }
+    }
+  }
+}
+
+function dataLoss(where: string, from: number, to: number, why: string): SluiceError {
+  return new SluiceError(
+    'SLUICE_KAFKA_DATA_LOSS',
+    `Offsets ${from}..${to - 1} of ${where} are no longer in Kafka (${why}): they were deleted by retention or the topic was recreated before sluice read them. ` +
+      'Nothing was committed for this batch. If losing them is acceptable set source.failOnDataLoss: false (sluice then skips what is missing and counts it); ' +
+      'otherwise raise the topic retention or the read rate (maxOffsetsPerTrigger, workers).',
+    { details: { partition: where, from, to } },
+  )
+}

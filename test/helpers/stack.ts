@@ -1,0 +1,53 @@
+/**
+ * The embedded stack: librdkafka's mock Kafka cluster and s3rver, on free loopback ports, always
+ * stopped together. Used by the integration tests, the demo and the benchmarks.
+ *
+ *   const stack = await startStack({ topics: [{ name: 't', partitions: 10 }], buckets: ['b-test'] })
+ *   spawn('node', [cli, 'run', job], { env: { ...process.env, ...stack.env } })
+ *   await stack.stop()
+ */
+import { startKafkaMock, type KafkaMock, type KafkaMockTopic } from './kafka-mock.js'
+import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3rver, type S3rverHandle } from './s3rver.js'
+
+export interface Stack {
+  kafka: KafkaMock
+  s3: S3rverHandle
+  /** Environment for a sluice process (and for the seed job file's ${…} variables). */
+  env: Record<string, string>
+  stop(): Promise<void>
+}
+
+export async function startStack(o: {
+  brokers?: number
+  topics?: KafkaMockTopic[]
+  buckets?: string[]
+  /** Run s3rver in its own process (demo, benchmarks) rather than in this one. */
+  s3InChildProcess?: boolean
+}): Promise<Stack> {
+  const kafka = await startKafkaMock({ brokers: o.brokers ?? 1, topics: o.topics ?? [] })
+  let s3: S3rverHandle
+  try {
+    s3 = await startS3rver({ buckets: o.buckets ?? [], inChildProcess: o.s3InChildProcess ?? false })
+  } catch (err) {
+    await kafka.stop()
+    throw err
+  }
+  const env = {
+    KAFKA_BOOTSTRAP: kafka.bootstrap,
+    S3_ENDPOINT: s3.endpoint,
+    AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY,
+    AWS_REGION: 'us-east-1',
+  }
+  let stopped = false
+  return {
+    kafka,
+    s3,
+    env,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await Promise.allSettled([kafka.stop(), s3.stop()])
+    },
+  }
+}
