@@ -1,0 +1,115 @@
+/**
+ * The shapes of Spark SQL's data as sluice's per-record code holds them.
+ *
+ * Runtime value representation (what converters produce and writers consume; `null` is SQL NULL):
+ *
+ * | type                      | JS value                                                      |
+ * | ------------------------- | ------------------------------------------------------------- |
+ * | string                    | string                                                        |
+ * | boolean                   | boolean                                                       |
+ * | tinyint, smallint, int    | number                                                        |
+ * | bigint                    | number when a safe integer, else `bigint`                     |
+ * | float, double             | number (float already rounded with Math.fround)               |
+ * | decimal(p, s)             | string, plain notation with exactly `s` fraction digits       |
+ * | timestamp                 | number: microseconds since the epoch (Spark's own unit)       |
+ * | date                      | number: days since 1970-01-01                                 |
+ * | binary                    | Uint8Array (a Buffer view; valid only while the record is)    |
+ * | array                     | unknown[]                                                     |
+ * | map                       | flat unknown[]: [k0, v0, k1, v1, ...] (keeps input order)     |
+ * | struct                    | unknown[]: field values in schema order                       |
+ */
+
+export type PrimitiveKind =
+  | 'string'
+  | 'boolean'
+  | 'tinyint'
+  | 'smallint'
+  | 'int'
+  | 'bigint'
+  | 'float'
+  | 'double'
+  | 'timestamp'
+  | 'date'
+  | 'binary'
+
+export type DataType =
+  | { kind: PrimitiveKind }
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'array'; element: DataType }
+  | { kind: 'map'; key: DataType; value: DataType }
+  | { kind: 'struct'; fields: StructField[] }
+
+export interface StructField {
+  name: string
+  type: DataType
+}
+
+/** A Kafka record as the worker presents it: one reusable mutable object, filled per record. */
+export interface KafkaRecord {
+  topic: string
+  partition: number
+  offset: number
+  /** Epoch milliseconds. */
+  timestamp: number
+  timestampType: number
+  /** The fetch buffer holding key and value bytes. */
+  buf: Buffer
+  /** keyStart = -1 → null key. */
+  keyStart: number
+  keyEnd: number
+  /** valueStart = -1 → null value. */
+  valueStart: number
+  valueEnd: number
+  /** Only filled when includeHeaders. */
+  headers: { key: string; value: Buffer | null }[] | null
+}
+
+export interface ProjectionOptions {
+  schema: StructField[]
+  select: string[]
+  partitionBy: string[]
+  /** spark.sql.session.timeZone: an IANA name, `UTC`, or a fixed offset like `+09:00`. */
+  timeZone: string
+  mode: 'PERMISSIVE' | 'FAILFAST'
+  columnNameOfCorruptRecord: string
+  includeHeaders: boolean
+}
+
+export interface ProjectedRow {
+  line: string
+  partitionPath: string
+  corrupt: boolean
+}
+
+export interface Projection {
+  /** Full select output, in order. */
+  readonly columns: { name: string; type: DataType }[]
+  /** partitionBy, validated to exist (spelled as in the select output). */
+  readonly partitionColumns: string[]
+  /**
+   * Projects one record into `out`: `out.line` = JSON object text of the non-partition columns in
+   * select order, nulls omitted, no trailing newline; `out.partitionPath` = Hive-escaped
+   * `dt=2025-07-02/dth=2025-07-02-23` ('' without partitionBy); `out.corrupt` = the value was
+   * malformed (PERMISSIVE). FAILFAST malformed → throws SLUICE_RECORD_MALFORMED.
+   */
+  project(rec: KafkaRecord, out: ProjectedRow): void
+}
+
+export function typeToString(t: DataType): string {
+  switch (t.kind) {
+    case 'decimal':
+      return `DECIMAL(${t.precision},${t.scale})`
+    case 'array':
+      return `ARRAY<${typeToString(t.element)}>`
+    case 'map':
+      return `MAP<${typeToString(t.key)},${typeToString(t.value)}>`
+    case 'struct':
+      return `STRUCT<${t.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join(', ')}>`
+    default:
+      return t.kind.toUpperCase()
+  }
+}
+
+export function isComplex(t: DataType): boolean {
+  return t.kind === 'array' || t.kind === 'map' || t.kind === 'struct'
+}
