@@ -74,17 +74,21 @@ function fetchClientFor(task: WriterTask): FetchClient {
   return fetchClient
 }
 
+/** Partition ranges a task reads at the same time. */
+const RANGES_IN_FLIGHT = 8
+
 export default async function runWriterTask(task: WriterTask): Promise<WriterOutcome> {
   const files = new Map<string, PartitionFile>()
+  const closing: PartitionFile[] = []
   try {
-    return await run(task, files)
+    return await run(task, files, closing)
   } catch (err) {
-    await Promise.allSettled([...files.values()].map((f) => f.abort()))
+    await Promise.allSettled([...files.values(), ...closing].map((f) => f.abort()))
     return { ok: false, error: serializeError(err) }
   }
 }
 
-async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise<WriterResult> {
+async function run(task: WriterTask, files: Map<string, PartitionFile>, closing: PartitionFile[]): Promise<WriterResult> {
   const projection = projectionFor(task.projection)
   const output = storeFor(task.output)
   const client = fetchClientFor(task)
@@ -125,6 +129,9 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise
   /** Records the keys, then makes the files visible. */
   const closeFiles = async (dirs: string[]): Promise<void> => {
     const list = dirs.map((d) => files.get(d)!)
+    // Rows that arrive while these close go to a new file (the next -cNNN) of the directory.
+    for (const d of dirs) files.delete(d)
+    closing.push(...list)
     await Promise.all(list.map((f) => f.finish()))
     const checkpoint = storeFor(task.checkpoint)
     await checkpoint.put(
@@ -135,14 +142,24 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise
     for (let i = 0; i < list.length; i++) {
       const info = infos[i]!
       closed.push({ key: info.key, size: info.size, lastModified: info.lastModified, rows: list[i]!.rows })
-      files.delete(dirs[i]!)
+      closing.splice(closing.indexOf(list[i]!), 1)
     }
   }
 
-  /** Keeps the task's memory under its budget: flush big text buffers, cut the largest file. */
-  const relieve = async (due: Set<PartitionFile>): Promise<void> => {
-    for (const f of due) await f.flush()
-    due.clear()
+  /**
+   * Keeps the task's memory under its budget: flush big text buffers, cut the largest file.
+   * Ranges are read concurrently, so calls are chained: a file's writes never overlap.
+   */
+  let relieving: Promise<void> = Promise.resolve()
+  const relieve = (): Promise<void> => {
+    relieving = relieving.then(relieveNow)
+    return relieving
+  }
+  const relieveNow = async (): Promise<void> => {
+    for (const f of due) {
+      due.delete(f)
+      await f.flush()
+    }
     let total = 0
     for (const f of files.values()) total += f.memoryBytes
     while (total > task.memoryBytes && files.size > 0) {
@@ -161,7 +178,8 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise
 
   const due = new Set<PartitionFile>()
   const rangeStats: RangeStats[] = []
-  for (const range of task.ranges) {
+  const includeHeaders = task.projection.includeHeaders
+  const readOne = async (range: TaskRange): Promise<void> => {
     const stats: RangeStats = {
       topic: range.topic,
       partition: range.partition,
@@ -171,9 +189,6 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise
       maxTimestamp: Number.NEGATIVE_INFINITY,
     }
     rangeStats.push(stats)
-    rec.topic = range.topic
-    rec.partition = range.partition
-    const includeHeaders = task.projection.includeHeaders
     const onChunk = async (chunk: DecodedChunk): Promise<void> => {
       const t0 = performance.now()
       const n = chunk.count
@@ -190,12 +205,20 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>): Promise
       rows += n
       stats.records += n
       processMs += performance.now() - t0
-      if (due.size > 0) await relieve(due)
+      if (due.size > 0) await relieve()
     }
     const read = await readWithDataLoss(client, range, onChunk, task.failOnDataLoss)
     stats.lost = read.lost
     inputBytes += read.bytes
   }
+  // Several ranges in flight hide the round trips of brokers that answer one record batch per
+  // Fetch (each range keeps one request ahead of its processing).
+  const queue = [...task.ranges]
+  const lanes = Array.from({ length: Math.min(RANGES_IN_FLIGHT, queue.length) }, async () => {
+    for (let r = queue.shift(); r !== undefined; r = queue.shift()) await readOne(r)
+  })
+  await Promise.all(lanes)
+  await relieving
 
   if (task.writeEmptyFile && files.size === 0 && closed.length === 0) openFile('')
   const t1 = performance.now()
