@@ -45,7 +45,7 @@ typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
 lint: deps
-	npx biome lint src test bench tools
+	npx eslint src test bench tools
 
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the job file's interpolation syntax, written literally here.
 /**
  * docs/config.md, rendered from the job schema's metadata (one source of truth). Run
  * `node dist/tools/gen-config-doc.js` after changing the schema; a unit test fails while the

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the job file's interpolation syntax, written literally here.
 /**
  * The job file's schema: the single source of truth for what a job file may contain, its defaults
  * and its documentation (docs/config.md is generated from it by tools/gen-config-doc.ts).

@@ -245,6 +245,7 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
     })
   })
 
+  // eslint-disable-next-line prefer-const -- read by the line handler below before it is assigned
   let mock: KafkaMockProcess | undefined
   const rl = createInterface({ input: child.stdout! })
   const bootstrap = await new Promise<string>((resolve, reject) => {

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the job file's interpolation syntax, written literally here.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { fails, parseYaml } from './config-helpers.js'
