@@ -7,6 +7,8 @@ DEB_PACKAGES := librdkafka-dev kcat prometheus
 NODE_TEST := node --test --test-reporter=spec
 DEMO_SECONDS ?= 60
 export DEMO_SECONDS
+# sluice supports Node 20 with the AWS SDK its lockfile pins; the SDK warns about Node < 22 from every thread.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?= true
 
 .PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo bench clean
 
