@@ -114,6 +114,9 @@ s3:
   endpoint: \${S3_ENDPOINT}
   forcePathStyle: true
 workers: ${WORKERS}
+metrics:
+  enabled: ${process.env.BENCH_METRICS !== 'false'}
+  port: 0
 `,
   )
   const t0 = performance.now()

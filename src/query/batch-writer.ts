@@ -12,10 +12,13 @@ import { deserializeError, SluiceError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { assignWriters, splitRanges, type OffsetRange } from '../planner/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
+import type { RequestRecord } from '../storage/index.js'
 import {
   intentPrefix,
   writerTaskFile,
   type TaskProjection,
+  type WriterFailure,
+  type WriterOutcome,
   type WriterResult,
   type WriterTask,
   type WrittenFile,
@@ -34,6 +37,9 @@ export interface BatchWriteResult {
   ranges: Map<string, { records: number; minTimestamp: number; maxTimestamp: number }>
 }
 
+/** Receives the S3 request stats of every writer task, failed ones included. */
+export type RequestSink = (records: RequestRecord[]) => void
+
 export class BatchWriter {
   #pool: Piscina
   #config: JobConfig
@@ -44,6 +50,7 @@ export class BatchWriter {
   #checkpointSpec: StoreSpec
   #projection: TaskProjection
   #log: Logger
+  #onRequests: RequestSink
 
   constructor(o: {
     config: JobConfig
@@ -53,7 +60,9 @@ export class BatchWriter {
     outputSpec: StoreSpec
     checkpointSpec: StoreSpec
     log: Logger
+    onRequests: RequestSink
   }) {
+    this.#onRequests = o.onRequests
     this.#config = o.config
     this.#queryId = o.queryId
     this.#output = o.output
@@ -159,12 +168,10 @@ export class BatchWriter {
     if (tasks.length === 0 && writeEmpty) {
       tasks.push({ ...this.#emptyTask(batchId, uuid) })
     }
-    const outcomes = await Promise.all(tasks.map((t) => this.#pool.run(t) as Promise<WriterResult | { ok: false; error: never }>))
-    const failures = outcomes.filter((o) => !o.ok)
-    if (failures.length > 0) {
-      const first = (failures[0] as unknown as { error: Parameters<typeof deserializeError>[0] }).error
-      throw deserializeError(first)
-    }
+    const outcomes = await Promise.all(tasks.map((t) => this.#pool.run(t) as Promise<WriterOutcome>))
+    for (const o of outcomes) if (o.s3Requests.length > 0) this.#onRequests(o.s3Requests)
+    const failure = outcomes.find((o): o is WriterFailure => !o.ok)
+    if (failure !== undefined) throw deserializeError(failure.error)
     const result: BatchWriteResult = {
       files: [],
       rows: 0,

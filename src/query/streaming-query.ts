@@ -24,10 +24,11 @@ import { KafkaAdmin, type PartitionInfo } from '../kafka/index.js'
 import { createLogger, type Logger } from '../log.js'
 import { nextTriggerTime, planEndOffsets } from '../planner/index.js'
 import { compileProjection, parseSchema } from '../sql/index.js'
-import { createStore } from '../storage/index.js'
+import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics/index.js'
+import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
-import { countBetween, fromKafkaOffsets, toKafkaOffsets, tpKey, type OffsetMap } from './offsets.js'
+import { countBetween, fromKafkaOffsets, splitKey, toKafkaOffsets, tpKey, type OffsetMap } from './offsets.js'
 import { buildProgress, sparkTimestamp, type DurationMs, type StreamingQueryProgress } from './progress.js'
 import { resolveStartingOffsets } from './starting-offsets.js'
 import { OwnerLease } from './owner-lease.js'
@@ -51,7 +52,15 @@ export interface StreamingQueryEvents {
   progress: [StreamingQueryProgress]
   idle: [QueryIdleEvent]
   terminated: [QueryTerminatedEvent]
+  /** sluice: latest and committed offsets after every trigger (lag monitoring). */
+  sourceStatus: [SourceStatus]
+  /** sluice: S3 requests made by the workers and the coordinator. */
+  s3Requests: [RequestRecord[]]
+  /** sluice: a batch failed with a retriable error and is being retried. */
+  batchRetry: [{ batchId: number; attempt: number; code: string }]
 }
+
+export type QueryState = 'starting' | 'active' | 'idle' | 'terminated'
 
 export interface StartQueryOptions {
   logger?: Logger
@@ -65,6 +74,9 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   readonly recentProgress: StreamingQueryProgress[] = []
   /** The error that ended the query, if one did. */
   exception: SluiceError | null = null
+  /** starting → active (a batch ran in the last trigger) / idle (no new data) → terminated. */
+  state: QueryState = 'starting'
+  #monitoring: Monitoring | null = null
 
   #log: Logger
   #stopping = false
@@ -107,6 +119,16 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
 
   get isActive(): boolean {
     return !this.#stopping
+  }
+
+  /** `http://127.0.0.1:<port>/` of the metrics server and status page, when it runs. */
+  get monitoringUrl(): string | null {
+    return this.#monitoring?.url ?? null
+  }
+
+  poolStats(): { utilization: number; queueSize: number } {
+    const pool = this.#writer?.pool
+    return pool === undefined ? { utilization: 0, queueSize: 0 } : { utilization: pool.utilization, queueSize: pool.queueSize }
   }
 
   /** Resolves when the query has stopped; rejects with the error that ended it. */
@@ -158,7 +180,16 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
         outputSpec,
         checkpointSpec,
         log: this.#log,
+        onRequests: (r) => this.emit('s3Requests', r),
       })
+      if (c.metrics.enabled) {
+        this.#monitoring = await attachMonitoring(this, {
+          host: c.metrics.host,
+          port: c.metrics.port,
+          serve: true,
+          logger: this.#log.child({ component: 'metrics' }),
+        })
+      }
     } catch (err) {
       await this.#shutdown(err)
       throw this.exception
@@ -306,8 +337,11 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     for (const e of plan.dataLoss) this.#log.warn({ event: e }, 'Skip missing records: offsets are no longer in Kafka (failOnDataLoss: false)')
     const latestOffsetMs = performance.now() - t0
     if (plan.skip || countBetween(plan.start, plan.end) === 0) {
+      this.state = 'idle'
+      this.#emitStatus(latestNow, start, parts)
       return false
     }
+    this.state = 'active'
     const batchId = this.#nextBatchId
     const t1 = performance.now()
     const entry: OffsetsEntry = {
@@ -329,6 +363,12 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       rerun: false,
     })
     return true
+  }
+
+  #emitStatus(latest: OffsetMap, committed: OffsetMap, parts: PartitionInfo[]): void {
+    const main = takeRequestStats()
+    if (main.length > 0) this.emit('s3Requests', main)
+    if (this.listenerCount('sourceStatus') > 0) this.emit('sourceStatus', { latest, committed, parts })
   }
 
   async #initialOffsets(parts: PartitionInfo[], earliest: OffsetMap, latest: OffsetMap): Promise<OffsetMap> {
@@ -375,6 +415,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     rerun: boolean
   }): Promise<void> {
     const writer = this.#writer!
+    this.state = 'active'
     const t2 = performance.now()
     let result: BatchWriteResult | null = null
     let parts = b.parts
@@ -388,6 +429,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
         if (!isSluiceError(err) || !err.retriable || attempt >= BATCH_ATTEMPTS || this.#stopping) throw err
         const delay = Math.min(30_000, 500 * 2 ** (attempt - 1))
         this.#log.warn({ batchId: b.batchId, attempt, err: { code: err.code, message: err.message }, retryInMs: delay }, 'batch failed with a retriable error; retrying')
+        this.emit('batchRetry', { batchId: b.batchId, attempt, code: err.code })
         await sleep(delay)
         parts = await this.#admin.discover(this.config.source.subscription)
       }
@@ -411,6 +453,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     this.#nextBatchId = b.batchId + 1
     this.#lastBatchEnd = Date.now()
     await this.#housekeeping(b.batchId)
+    await this.#commitToGroup(b.batchId, b.end)
 
     const durationMs: DurationMs = {
       addBatch: Math.round(addBatchMs),
@@ -459,6 +502,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     this.#log.info(
       {
         batchId: b.batchId,
+        progress,
         rows: result.rows,
         inputRowsPerSecond: Math.round(progress.inputRowsPerSecond),
         processedRowsPerSecond: Math.round(progress.processedRowsPerSecond),
@@ -471,6 +515,25 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       'batch committed',
     )
     this.emit('progress', progress)
+    this.#emitStatus(b.latest, b.end, b.parts)
+  }
+
+  /**
+   * Monitoring only (the checkpoint stays the source of truth): the batch's end offsets go to
+   * `kafka.group.id`, so consumer-group lag tools see the query. Failures are logged, not fatal.
+   */
+  async #commitToGroup(batchId: number, end: OffsetMap): Promise<void> {
+    const groupId = this.config.source.kafka.groupId
+    if (groupId === undefined || !this.config.source.commitOffsets) return
+    const offsets = [...end].map(([k, offset]) => ({ ...splitKey(k), offset }))
+    try {
+      await this.#admin.commitGroupOffsets(groupId, offsets)
+    } catch (err) {
+      this.#log.warn(
+        { batchId, groupId, err: isSluiceError(err) ? { code: err.code, message: err.message } : String(err) },
+        'could not commit the batch offsets to the consumer group (monitoring only; the checkpoint is unaffected)',
+      )
+    }
   }
 
   async #housekeeping(batchId: number): Promise<void> {
@@ -504,6 +567,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       this.#log.error({ err: { code: this.exception.code, message: this.exception.message } }, 'query failed')
     }
     this.#stopping = true
+    this.state = 'terminated'
     await Promise.allSettled([
       this.#writer?.close(),
       this.#admin?.close(),
@@ -517,6 +581,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       errorClassOnException: this.exception === null ? null : this.exception.code,
     })
     this.#log.info({ id: this.id, runId: this.runId, failed: this.exception !== null }, 'query terminated')
+    await this.#monitoring?.close()
     this.#resolveDone()
   }
 }

@@ -20,6 +20,7 @@ import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { SluiceError } from '../errors.js'
+import { instrumentS3Client } from './request-stats.js'
 import type { S3Settings } from './types.js'
 
 export const DEFAULT_REGION = 'us-east-1'
@@ -87,7 +88,9 @@ export function createS3Client(settings: ResolvedS3Settings): S3Client {
       ...(settings.sessionToken === undefined ? {} : { sessionToken: settings.sessionToken }),
     }
   }
-  return new S3Client(config)
+  const client = new S3Client(config)
+  instrumentS3Client(client)
+  return client
 }
 
 /** Words for messages: where the credentials come from (never the secret). */

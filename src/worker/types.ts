@@ -6,6 +6,7 @@
  */
 import type { SerializedError } from '../errors.js'
 import type { StoreSpec } from '../storage/types.js'
+import type { RequestRecord } from '../storage/request-stats.js'
 
 export interface TaskRange {
   topic: string
@@ -80,11 +81,14 @@ export interface WriterResult {
   ranges: RangeStats[]
   /** Milliseconds spent waiting for Kafka, processing records, and closing files. */
   timings: { fetchWaitMs: number; processMs: number; closeMs: number }
+  /** S3 requests this task made (for sluice_s3_requests_total). */
+  s3Requests: RequestRecord[]
 }
 
 export interface WriterFailure {
   ok: false
   error: SerializedError
+  s3Requests: RequestRecord[]
 }
 
 export type WriterOutcome = WriterResult | WriterFailure

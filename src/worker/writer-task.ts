@@ -16,7 +16,7 @@ import { FetchClient } from '../kafka/fetch-client.js'
 import { fillRecord } from '../kafka/record-view.js'
 import type { DecodedChunk, FetchRange } from '../kafka/types.js'
 import { compileProjection, parseSchema, type KafkaRecord, type Projection, type ProjectedRow } from '../sql/index.js'
-import { createStore } from '../storage/index.js'
+import { createStore, takeRequestStats } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { PartitionFile } from './partition-file.js'
 import {
@@ -84,7 +84,7 @@ export default async function runWriterTask(task: WriterTask): Promise<WriterOut
     return await run(task, files, closing)
   } catch (err) {
     await Promise.allSettled([...files.values(), ...closing].map((f) => f.abort()))
-    return { ok: false, error: serializeError(err) }
+    return { ok: false, error: serializeError(err), s3Requests: takeRequestStats() }
   }
 }
 
@@ -233,6 +233,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     inputBytes,
     ranges: rangeStats,
     timings: { fetchWaitMs: Math.max(0, total - processMs - closeMs), processMs, closeMs },
+    s3Requests: takeRequestStats(),
   }
 }
 

@@ -51,6 +51,8 @@ s3:
   endpoint: \${S3_ENDPOINT}
   forcePathStyle: true
 workers: 2
+metrics:
+  port: 0
 `
 
 function messages(rows: OutputRow[]): string[] {
