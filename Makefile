@@ -15,7 +15,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?= true
 help:
 	@echo "make demo   - run the seed job on the embedded Kafka + S3 stack (DEMO_SECONDS=$(DEMO_SECONDS))"
 	@echo "make test   - typecheck, lint, unit and integration tests"
-	@echo "make bench  - drain benchmark (kcat vs kafkajs pipeline vs sluice)"
+	@echo "make bench  - drain benchmark (kcat vs kafkajs pipeline vs sluice) and metrics overhead"
 
 # Debian packages: installed when running as root, otherwise named in a clear message.
 system-deps:
@@ -62,6 +62,7 @@ demo: build
 
 bench: build
 	node dist/bench/drain.js
+	node dist/bench/metrics-overhead.js
 
 clean:
 	rm -rf dist tools/kafka-mock/kafka-mock
