@@ -48,7 +48,14 @@ export class QueryMetrics {
   constructor(queryName: string, o: { triggerIntervalMs: number; defaultMetrics?: boolean }) {
     const r = this.registry
     r.setDefaultLabels({ query: queryName })
-    if (o.defaultMetrics !== false) collectDefaultMetrics({ register: r, prefix: 'sluice_' })
+    if (o.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: r, prefix: 'sluice_' })
+      // Gauges named like counters: `promtool check metrics` rejects them. The per-type gauges
+      // (sluice_nodejs_active_handles{type=…}, …) carry the same information.
+      for (const name of ['sluice_nodejs_active_handles_total', 'sluice_nodejs_active_requests_total', 'sluice_nodejs_active_resources_total']) {
+        r.removeSingleMetric(name)
+      }
+    }
     const registers = [r]
     this.#inputRows = new Counter({ name: 'sluice_input_rows_total', help: 'Rows read from Kafka (sum of numInputRows).', registers })
     this.#inputRate = new Gauge({ name: 'sluice_input_rows_per_second', help: "Spark's inputRowsPerSecond of the last batch.", registers })

@@ -65,8 +65,12 @@ async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolea
   const end = Date.now() + timeoutMs
   let last: T | undefined
   while (Date.now() < end) {
-    last = await fn()
-    if (ok(last)) return last
+    try {
+      last = await fn()
+      if (ok(last)) return last
+    } catch {
+      // not up yet (connection refused): poll again
+    }
     await sleep(500)
   }
   assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`)
