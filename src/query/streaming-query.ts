@@ -16,6 +16,7 @@ import {
   kafkaSource,
   loadRestart,
   type OffsetsEntry,
+  type RestartState,
   type SinkFileStatus,
 } from '../checkpoint/index.js'
 import type { JobConfig } from '../config/types.js'
@@ -39,6 +40,8 @@ const S3A_BLOCK_SIZE = 33554432
 const IDLE_POLL_MS = 100
 /** Retries of a batch whose writers failed with a retriable error (leader moved, broker down). */
 const BATCH_ATTEMPTS = 6
+/** Triggers in a row that may fail with a retriable error (backoff 1 s doubling to 30 s: ~4 min). */
+const TRIGGER_ATTEMPTS = 10
 /** Spark's QueryIdleEvent: after this long without a batch. */
 const IDLE_EVENT_MS = 10_000
 const RECENT_PROGRESS = 100
@@ -230,8 +233,29 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     this.#lease = new OwnerLease(this.#checkpointStore, this.runId)
     await this.#lease.acquire()
     if (state.queryId === null) await this.#checkpoint.writeMetadata(this.id)
+    await this.#applyRestart(state)
+  }
+
+  /**
+   * After a retriable failure mid-trigger (Kafka or S3 unavailable): re-read the logs and resume
+   * exactly as a restarted process would (re-run, commit-only or resume), so no half-done step is
+   * ever repeated or skipped.
+   */
+  async #resync(): Promise<void> {
+    const c = this.config
+    const state = await loadRestart(this.#checkpoint, this.#sinkLog, {
+      allowMismatch: c.sink.allowCheckpointMismatch,
+      checkpointUri: c.sink.checkpointLocation.original,
+      outputUri: c.sink.path.original,
+    })
+    await this.#applyRestart(state)
+  }
+
+  async #applyRestart(state: RestartState): Promise<void> {
+    const plan = state.plan
     this.#log.info({ restart: plan }, 'checkpoint read')
     const start = state.startOffsets === null ? null : fromKafkaOffsets(state.startOffsets)
+    this.#pendingRerun = null
     switch (plan.kind) {
       case 'fresh':
       case 'resume':
@@ -260,26 +284,46 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
 
   async #run(): Promise<void> {
     const trigger = this.config.sink.trigger
+    let failures = 0
+    let resync = false
     try {
-      if (this.#pendingRerun !== null) {
-        const pending = this.#pendingRerun
-        this.#pendingRerun = null
-        await this.#rerun(pending.batchId, pending.start, pending.end)
-      }
-      if (trigger.kind === 'availableNow') {
-        const parts = await this.#admin.discover(this.config.source.subscription)
-        this.#availableNowLimit = (await this.#admin.offsets(parts)).latest
-      }
       while (!this.#stopping) {
-        const triggerStart = Date.now()
-        const ran = await this.#trigger(triggerStart)
-        if (trigger.kind === 'once') break
-        if (trigger.kind === 'availableNow' && !ran) break
-        if (this.#stopping) break
-        if (!ran) this.#maybeIdle()
-        const interval = trigger.kind === 'processingTime' ? trigger.intervalMs : 0
-        const next = interval > 0 ? nextTriggerTime(triggerStart, interval) : ran ? Date.now() : Date.now() + IDLE_POLL_MS
-        await this.#sleepUntil(next)
+        try {
+          if (resync) {
+            await this.#resync()
+            resync = false
+          }
+          if (this.#pendingRerun !== null) {
+            const pending = this.#pendingRerun
+            await this.#rerun(pending.batchId, pending.start, pending.end)
+            this.#pendingRerun = null
+          }
+          if (trigger.kind === 'availableNow' && this.#availableNowLimit === null) {
+            const parts = await this.#admin.discover(this.config.source.subscription)
+            this.#availableNowLimit = (await this.#admin.offsets(parts)).latest
+          }
+          const triggerStart = Date.now()
+          const ran = await this.#trigger(triggerStart)
+          failures = 0
+          if (trigger.kind === 'once') break
+          if (trigger.kind === 'availableNow' && !ran) break
+          if (this.#stopping) break
+          if (!ran) this.#maybeIdle()
+          const interval = trigger.kind === 'processingTime' ? trigger.intervalMs : 0
+          const next = interval > 0 ? nextTriggerTime(triggerStart, interval) : ran ? Date.now() : Date.now() + IDLE_POLL_MS
+          await this.#sleepUntil(next)
+        } catch (err) {
+          // Kafka or S3 briefly unavailable: wait, re-read the logs, go on where they say.
+          if (!isSluiceError(err) || !err.retriable || this.#stopping || ++failures > TRIGGER_ATTEMPTS) throw err
+          const delay = Math.min(30_000, 1000 * 2 ** (failures - 1))
+          this.#log.warn(
+            { attempt: failures, of: TRIGGER_ATTEMPTS, err: { code: err.code, message: err.message }, retryInMs: delay },
+            'trigger failed with a retriable error; resuming from the checkpoint after a pause',
+          )
+          this.emit('batchRetry', { batchId: this.#nextBatchId, attempt: failures, code: err.code })
+          await this.#sleepUntil(Date.now() + delay)
+          resync = true
+        }
       }
       await this.#shutdown(null)
     } catch (err) {
