@@ -41,6 +41,8 @@ const say = (s: string): void => {
 async function main(): Promise<void> {
   if (!Number.isFinite(seconds) || seconds < 10) throw new Error(`DEMO_SECONDS must be a number ≥ 10 (got ${process.env.DEMO_SECONDS})`)
   say(`sluice demo: ${seconds}s, load ${rate} records/s into pySparkTest (10 partitions); the job reads at most 2000 per 2 s trigger`)
+  say('records carry Kafka timestamps spread over the past 3 hours (like a back-fill), so they land in several dt/dth')
+  say('directories, and "lag s" is the age of the oldest record not yet in S3 (hours at first, 0 once caught up)')
   let stack: Stack | undefined
   try {
     stack = await startStack({ topics: [{ name: 'pySparkTest', partitions: 10 }], buckets: ['sensor-test'], s3InChildProcess: true })
@@ -64,7 +66,20 @@ async function main(): Promise<void> {
     const sluice = run(['run', job], stack.env)
     sluice.stderr!.pipe(process.stderr)
     let lastLag = '?'
+    let lastLagSeconds = '?'
     let written = 0
+    let statusUrl: string | null = null
+    /** Max lag in seconds over the partitions, from the status page's data. */
+    const lagSeconds = async (): Promise<string> => {
+      if (statusUrl === null) return '?'
+      try {
+        const st = (await (await fetch(`${statusUrl}api/status`)).json()) as { partitions: { lagSeconds: number | null }[] }
+        const known = st.partitions.map((p) => p.lagSeconds).filter((v): v is number => v !== null)
+        return known.length === 0 ? '?' : Math.max(...known).toFixed(1)
+      } catch {
+        return '?'
+      }
+    }
     createInterface({ input: sluice.stdout! }).on('line', (line) => {
       let rec: Record<string, unknown>
       try {
@@ -77,11 +92,17 @@ async function main(): Promise<void> {
         const lag = rec.offsetsBehindLatest as { avg: string; max: string }
         lastLag = lag.max
         written += rec.rows as number
-        say(
-          `batch ${String(rec.batchId).padStart(3)}  rows ${String(rec.rows).padStart(5)}  ` +
-            `in ${String(rec.inputRowsPerSecond).padStart(6)}/s  processed ${String(rec.processedRowsPerSecond).padStart(7)}/s  ` +
-            `lag max ${lag.max.padStart(5)} avg ${lag.avg.padStart(7)}  files ${rec.files}`,
-        )
+        void lagSeconds().then((secs) => {
+          lastLagSeconds = secs
+          say(
+            `batch ${String(rec.batchId).padStart(3)}  rows ${String(rec.rows).padStart(5)}  ` +
+              `in ${String(rec.inputRowsPerSecond).padStart(6)}/s  processed ${String(rec.processedRowsPerSecond).padStart(7)}/s  ` +
+              `lag ${lag.max.padStart(5)} records ${secs.padStart(7)} s  files ${rec.files}`,
+          )
+        })
+      } else if (rec.msg === 'metrics server listening') {
+        statusUrl = rec.url as string
+        say(`status page ${statusUrl}   metrics ${statusUrl}metrics   (open it while the demo runs)`)
       } else if (rec.level !== undefined && (rec.level as number) >= 40) {
         say(`[${rec.level === 40 ? 'warn' : 'error'}] ${rec.msg}`)
       } else if (rec.msg === 'query started') {
@@ -107,7 +128,7 @@ async function main(): Promise<void> {
     say('summary')
     say(`  records produced        ${produced}`)
     say(`  records written         ${rows.length} (committed in _spark_metadata; ${written} reported by batches)`)
-    say(`  final lag (max offsets) ${lastLag}`)
+    say(`  final lag               ${lastLag} records (max over partitions), ${lastLagSeconds} s`)
     say(`  sluice exit code        ${code}`)
     say('  files per partition directory:')
     for (const [dir, files] of [...perDir].sort()) say(`    ${dir.padEnd(32)} ${files.size}`)
