@@ -96,7 +96,7 @@ export async function sluiceDrain(
   dir: string,
   rep: number,
   o: { metrics?: boolean; tag?: string } = {},
-): Promise<{ rate: number; batchRate: number }> {
+): Promise<{ rate: number; batchRate: number; maxRssMb: number }> {
   const tag = `${o.tag ?? 'c'}-${rep}`
   const job = join(dir, `drain-${tag}.yaml`)
   await writeFile(
@@ -133,7 +133,8 @@ metrics:
   const rows = batches.reduce((s, b) => s + (b.rows as number), 0)
   if (rows !== TOTAL) throw new Error(`sluice wrote ${rows} rows, expected ${TOTAL}`)
   const batchMs = batches.reduce((s, b) => s + ((b.durationMs as { triggerExecution: number }).triggerExecution), 0)
-  return { rate: TOTAL / seconds, batchRate: TOTAL / (batchMs / 1000) }
+  const end = logLines(r.stdout).find((l) => l.msg === 'query terminated')
+  return { rate: TOTAL / seconds, batchRate: TOTAL / (batchMs / 1000), maxRssMb: Number(end?.maxRssMb ?? Number.NaN) }
 }
 
 

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     const b: number[] = []
     const c: number[] = []
     const cBatch: number[] = []
+    const cRss: number[] = []
     for (let rep = 0; rep < REPS; rep++) {
       // Alternate the order so that warm-up and noise do not favour one contender.
       const order = rep % 2 === 0 ? ['a', 'b', 'c'] : ['c', 'b', 'a']
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
           const r = await sluiceDrain(stack.env, dir, rep)
           c.push(r.rate)
           cBatch.push(r.batchRate)
+          cRss.push(r.maxRssMb)
         }
         process.stderr.write(`rep ${rep} ${which} done\n`)
       }
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         c_sluice_process: summary(c),
         c_sluice_batch_only: summary(cBatch),
       },
+      sluicePeakRssMb: summary(cRss),
       ratios: {
         c_over_a: Number((median(c) / median(a)).toFixed(3)),
         c_over_b: Number((median(c) / median(b)).toFixed(3)),

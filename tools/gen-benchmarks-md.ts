@@ -46,6 +46,8 @@ if (drain !== undefined) {
   }
   for (const [k, v] of Object.entries(drain.recordsPerSecond)) lines.push(`| ${names[k] ?? k} | ${fmt(v.median)} (${fmt(v.min)}–${fmt(v.max)}) |`)
   lines.push('', `Ratios (whole process): **c/a = ${drain.ratios.c_over_a}**, **c/b = ${drain.ratios.c_over_b}** (targets: c/a ≥ 0.2, c/b ≥ 3).`, '')
+  const rss = (drain as unknown as { sluicePeakRssMb?: { median: number; min: number; max: number } }).sluicePeakRssMb
+  if (rss !== undefined) lines.push(`sluice peak RSS (whole process, all threads, one batch of all ${fmt(drain.records)} records): ${fmt(rss.median)} MB (${fmt(rss.min)}–${fmt(rss.max)}).`, '')
 }
 const overhead = newest.get('metrics-overhead') as (Result & { reps: number; batchRecordsPerSecond: Record<string, { median: number; min: number; max: number }>; ratio_on_over_off: number }) | undefined
 if (overhead !== undefined) {

@@ -624,7 +624,11 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       exception: this.exception === null ? null : this.exception.message,
       errorClassOnException: this.exception === null ? null : this.exception.code,
     })
-    this.#log.info({ id: this.id, runId: this.runId, failed: this.exception !== null }, 'query terminated')
+    this.#log.info(
+      // maxRSS covers the whole process, worker threads included (the memory-bound figure).
+      { id: this.id, runId: this.runId, failed: this.exception !== null, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
+      'query terminated',
+    )
     await this.#monitoring?.close()
     this.#resolveDone()
   }
