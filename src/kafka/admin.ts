@@ -161,20 +161,27 @@ export class KafkaAdmin {
     return out
   }
 
-  /** Earliest (log start) and latest (high watermark) offsets, keyed by partitionKey(). */
+  /**
+   * Earliest (log start) and latest (high watermark) offsets of exactly `parts`, keyed by
+   * partitionKey(). Other partitions of the same topics (not in an `assign` list) are left out:
+   * the planner would otherwise take them for newly discovered partitions and read them.
+   */
   async offsets(
     parts: PartitionInfo[],
   ): Promise<{ earliest: Map<string, number>; latest: Map<string, number> }> {
     const earliest = new Map<string, number>()
     const latest = new Map<string, number>()
+    const wanted = new Set(parts.map((p) => partitionKey(p.topic, p.partition)))
     const topics = [...new Set(parts.map((p) => p.topic))]
     const results = await Promise.all(
       topics.map((t) => this.#call(`fetch offsets of ${t}`, () => this.#kafka.fetchTopicOffsets(t))),
     )
     for (let i = 0; i < topics.length; i++) {
       for (const o of results[i]!) {
-        earliest.set(partitionKey(topics[i]!, o.partition), Number(o.low))
-        latest.set(partitionKey(topics[i]!, o.partition), Number(o.high))
+        const key = partitionKey(topics[i]!, o.partition)
+        if (!wanted.has(key)) continue
+        earliest.set(key, Number(o.low))
+        latest.set(key, Number(o.high))
       }
     }
     const missing = parts.filter((p) => !latest.has(partitionKey(p.topic, p.partition)))
