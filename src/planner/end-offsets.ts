@@ -21,6 +21,12 @@ import type { DataLossEvent, OffsetMap, PlanEndOffsetsInput, PlanEndOffsetsResul
 
 export const DATA_LOSS_CODE = 'SLUICE_KAFKA_DATA_LOSS'
 
+/** `topic:3` → `topic-3`, the way Kafka and Spark name a partition in messages. */
+function show(key: string): string {
+  const i = key.lastIndexOf(':')
+  return `${key.slice(0, i)}-${key.slice(i + 1)}`
+}
+
 function event(e: Omit<DataLossEvent, 'topic' | 'partition'>, key: string): DataLossEvent {
   const { topic, partition } = splitKey(key)
   return { topic, partition, ...e }
@@ -35,7 +41,7 @@ export function planEndOffsets(p: PlanEndOffsetsInput): PlanEndOffsetsResult {
     const earliest = p.earliest.get(key)
     if (latest === undefined) {
       dataLoss.push(
-        event({ kind: 'partitionGone', startOffset: s, message: `Partition ${key} is gone (not in the topic metadata any more); records from offset ${s} on may have been missed` }, key),
+        event({ kind: 'partitionGone', startOffset: s, message: `Partition ${show(key)} is gone (not in the topic metadata any more); records from offset ${s} on may have been missed` }, key),
       )
       continue
     }
@@ -43,7 +49,7 @@ export function planEndOffsets(p: PlanEndOffsetsInput): PlanEndOffsetsResult {
       const from = earliest ?? 0
       dataLoss.push(
         event(
-          { kind: 'offsetsReset', startOffset: s, earliestOffset: earliest, latestOffset: latest, continueFrom: from, message: `Partition ${key}'s offset was changed from ${s} to ${latest}, some data may have been missed` },
+          { kind: 'offsetsReset', startOffset: s, earliestOffset: earliest, latestOffset: latest, continueFrom: from, message: `Partition ${show(key)}'s offset was changed from ${s} to ${latest}, some data may have been missed` },
           key,
         ),
       )
@@ -53,7 +59,7 @@ export function planEndOffsets(p: PlanEndOffsetsInput): PlanEndOffsetsResult {
     if (earliest !== undefined && s < earliest) {
       dataLoss.push(
         event(
-          { kind: 'agedOut', startOffset: s, earliestOffset: earliest, latestOffset: latest, continueFrom: earliest, message: `Partition ${key}: offsets ${s} to ${earliest - 1} (${earliest - s} records) are not available in Kafka any more (retention), some data may have been lost` },
+          { kind: 'agedOut', startOffset: s, earliestOffset: earliest, latestOffset: latest, continueFrom: earliest, message: `Partition ${show(key)}: offsets ${s} to ${earliest - 1} (${earliest - s} records) are not available in Kafka any more (retention), some data may have been lost` },
           key,
         ),
       )
@@ -66,13 +72,13 @@ export function planEndOffsets(p: PlanEndOffsetsInput): PlanEndOffsetsResult {
   for (const key of added) {
     const earliest = p.earliest.get(key)
     if (earliest === undefined) {
-      dataLoss.push(event({ kind: 'earliestUnknown', latestOffset: p.latest.get(key), message: `Cannot find the earliest offset of new partition ${key}; it is left out of this batch, some data may have been missed` }, key))
+      dataLoss.push(event({ kind: 'earliestUnknown', latestOffset: p.latest.get(key), message: `Cannot find the earliest offset of new partition ${show(key)}; it is left out of this batch, some data may have been missed` }, key))
       continue
     }
     if (earliest !== 0) {
       dataLoss.push(
         event(
-          { kind: 'newPartitionNotFromZero', earliestOffset: earliest, latestOffset: p.latest.get(key), continueFrom: earliest, message: `Added partition ${key} starts from ${earliest} instead of 0, some data may have been missed` },
+          { kind: 'newPartitionNotFromZero', earliestOffset: earliest, latestOffset: p.latest.get(key), continueFrom: earliest, message: `Added partition ${show(key)} starts from ${earliest} instead of 0, some data may have been missed` },
           key,
         ),
       )

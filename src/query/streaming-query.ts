@@ -42,6 +42,8 @@ const IDLE_POLL_MS = 100
 const BATCH_ATTEMPTS = 6
 /** Triggers in a row that may fail with a retriable error (backoff 1 s doubling to 30 s: ~4 min). */
 const TRIGGER_ATTEMPTS = 10
+/** A log entry that already exists: another writer (fenced by the owner lease) got there first. */
+const CONCURRENT_CODES = new Set(['SLUICE_CHECKPOINT_CONCURRENT', 'SLUICE_SINK_LOG_CONCURRENT'])
 /** Spark's QueryIdleEvent: after this long without a batch. */
 const IDLE_EVENT_MS = 10_000
 const RECENT_PROGRESS = 100
@@ -197,17 +199,24 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       await this.#shutdown(err)
       throw this.exception
     }
-    this.emit('started', { id: this.id, runId: this.runId, name: c.name, timestamp: sparkTimestamp(Date.now()) })
     this.#log.info(
       { id: this.id, runId: this.runId, nextBatchId: this.#nextBatchId, trigger: c.sink.trigger, workers: c.workers },
       'query started',
     )
-    void this.#run()
+    // After start() (and startQuery()) returned, so that listeners attached then see `started`.
+    setImmediate(() => {
+      this.emit('started', { id: this.id, runId: this.runId, name: c.name, timestamp: sparkTimestamp(Date.now()) })
+      void this.#run()
+    })
   }
 
   /** Reads the checkpoint and the sink log and decides where to resume (before writing anything). */
   async #recover(): Promise<void> {
     const c = this.config
+    // The lease first: a process still running on this checkpoint stops before its next log
+    // write, so what is read below cannot change underneath.
+    this.#lease = new OwnerLease(this.#checkpointStore, this.runId)
+    await this.#lease.acquire()
     const state = await loadRestart(this.#checkpoint, this.#sinkLog, {
       allowMismatch: c.sink.allowCheckpointMismatch,
       checkpointUri: c.sink.checkpointLocation.original,
@@ -230,8 +239,6 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
           'run exactly one process per checkpoint',
       )
     }
-    this.#lease = new OwnerLease(this.#checkpointStore, this.runId)
-    await this.#lease.acquire()
     if (state.queryId === null) await this.#checkpoint.writeMetadata(this.id)
     await this.#applyRestart(state)
   }
@@ -313,6 +320,15 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
           const next = interval > 0 ? nextTriggerTime(triggerStart, interval) : ran ? Date.now() : Date.now() + IDLE_POLL_MS
           await this.#sleepUntil(next)
         } catch (err) {
+          // A log entry written by a process we have just fenced (it held the lease until we took
+          // it): if the lease is still ours, the logs say where to go on.
+          if (isSluiceError(err) && CONCURRENT_CODES.has(err.code)) {
+            await this.#lease.check(this.#nextBatchId)
+            if (++failures > TRIGGER_ATTEMPTS) throw err
+            this.#log.warn({ err: { code: err.code, message: err.message } }, 'a log entry was written by the process this one fenced; resuming from the logs')
+            resync = true
+            continue
+          }
           // Kafka or S3 briefly unavailable: wait, re-read the logs, go on where they say.
           if (!isSluiceError(err) || !err.retriable || this.#stopping || ++failures > TRIGGER_ATTEMPTS) throw err
           const delay = Math.min(30_000, 1000 * 2 ** (failures - 1))
@@ -392,6 +408,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       metadata: { batchWatermarkMs: 0, batchTimestampMs: triggerStart, conf: this.#offsetConf() },
       sources: [toKafkaOffsets(plan.end)],
     }
+    await this.#lease.check(batchId)
     await this.#checkpoint.writeOffsets(batchId, entry)
     const walCommitMs = performance.now() - t1
     await this.#execute({
@@ -425,6 +442,14 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
 
   /** Re-runs an uncommitted batch with exactly its recorded range. */
   async #rerun(batchId: number, start: OffsetMap, end: OffsetMap): Promise<void> {
+    if ((await this.#sinkLog.get(batchId)) !== null) {
+      // Committed to the sink meanwhile (by a process fenced since): only commits/N is missing.
+      await this.#lease.check(batchId)
+      await this.#checkpoint.writeCommit(batchId)
+      this.#committed = end
+      this.#nextBatchId = batchId + 1
+      return
+    }
     const t0 = performance.now()
     const triggerStart = Date.now()
     const parts = await this.#admin.discover(this.config.source.subscription)

@@ -103,7 +103,7 @@ describe('planEndOffsets data loss', () => {
       kind: 'agedOut',
       start: { 'orders:3': 20 },
       end: { 'orders:3': 50 },
-      mentions: ['orders:3', '10', '19'],
+      mentions: ['orders-3', '10', '19'],
     },
     {
       name: 'partition vanished',
@@ -111,7 +111,7 @@ describe('planEndOffsets data loss', () => {
       kind: 'partitionGone',
       start: { 'orders:0': 5 },
       end: { 'orders:0': 9 },
-      mentions: ['orders:1', '7'],
+      mentions: ['orders-1', '7'],
     },
     {
       name: 'latest < start (offsets went backwards)',
@@ -119,7 +119,7 @@ describe('planEndOffsets data loss', () => {
       kind: 'offsetsReset',
       start: { 'orders:2': 0 },
       end: { 'orders:2': 40 },
-      mentions: ['orders:2', '100', '40'],
+      mentions: ['orders-2', '100', '40'],
     },
     {
       name: 'new partition not starting at 0',
@@ -127,7 +127,7 @@ describe('planEndOffsets data loss', () => {
       kind: 'newPartitionNotFromZero',
       start: { 'orders:0': 0, 'orders:1': 25 },
       end: { 'orders:0': 0, 'orders:1': 30 },
-      mentions: ['orders:1', '25'],
+      mentions: ['orders-1', '25'],
     },
   ]
   for (const c of cases) {
