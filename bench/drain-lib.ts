@@ -14,7 +14,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Kafka, logLevel } from 'kafkajs'
 import { logLines, repoRoot, runCli } from '../test/helpers/sluice-process.js'
 import { startStack, type Stack } from '../test/helpers/stack.js'
@@ -96,7 +96,7 @@ export async function sluiceDrain(
   dir: string,
   rep: number,
   o: { metrics?: boolean; tag?: string } = {},
-): Promise<{ rate: number; batchRate: number; maxRssMb: number }> {
+): Promise<{ rate: number; batchRate: number; maxRssMb: number; cpuSeconds: number }> {
   const tag = `${o.tag ?? 'c'}-${rep}`
   const job = join(dir, `drain-${tag}.yaml`)
   await writeFile(
@@ -134,7 +134,37 @@ metrics:
   if (rows !== TOTAL) throw new Error(`sluice wrote ${rows} rows, expected ${TOTAL}`)
   const batchMs = batches.reduce((s, b) => s + ((b.durationMs as { triggerExecution: number }).triggerExecution), 0)
   const end = logLines(r.stdout).find((l) => l.msg === 'query terminated')
-  return { rate: TOTAL / seconds, batchRate: TOTAL / (batchMs / 1000), maxRssMb: Number(end?.maxRssMb ?? Number.NaN) }
+  await deletePrefix(env, `${tag}`)
+  return {
+    rate: TOTAL / seconds,
+    batchRate: TOTAL / (batchMs / 1000),
+    maxRssMb: Number(end?.maxRssMb ?? Number.NaN),
+    cpuSeconds: Number(end?.cpuSeconds ?? Number.NaN),
+  }
+}
+
+/** Removes a run's output and checkpoint so s3rver's store does not grow from run to run. */
+async function deletePrefix(env: Record<string, string>, tag: string): Promise<void> {
+  const s3 = new S3Client({
+    endpoint: env.S3_ENDPOINT!,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  })
+  try {
+    for (const prefix of [`${tag}/`, `${tag}-checkpoint/`]) {
+      let token: string | undefined
+      do {
+        const r = await s3.send(new ListObjectsV2Command({ Bucket: 'bench', Prefix: prefix, ContinuationToken: token }))
+        const keys = (r.Contents ?? []).map((o) => ({ Key: o.Key! }))
+        if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: 'bench', Delete: { Objects: keys } }))
+        token = r.IsTruncated ? r.NextContinuationToken : undefined
+      } while (token !== undefined)
+    }
+  } finally {
+    s3.destroy()
+  }
 }
 
 

@@ -49,7 +49,7 @@ if (drain !== undefined) {
   const rss = (drain as unknown as { sluicePeakRssMb?: { median: number; min: number; max: number } }).sluicePeakRssMb
   if (rss !== undefined) lines.push(`sluice peak RSS (whole process, all threads, one batch of all ${fmt(drain.records)} records): ${fmt(rss.median)} MB (${fmt(rss.min)}–${fmt(rss.max)}).`, '')
 }
-const overhead = newest.get('metrics-overhead') as (Result & { reps: number; batchRecordsPerSecond: Record<string, { median: number; min: number; max: number }>; ratio_on_over_off: number }) | undefined
+const overhead = newest.get('metrics-overhead') as (Result & { reps: number; batchRecordsPerSecond: Record<string, { median: number; min: number; max: number }>; ratio_on_over_off: number; cpu_ratio_on_over_off?: number; pairRatios?: number[]; cpuPairRatios?: number[] }) | undefined
 if (overhead !== undefined) {
   lines.push(
     '## Metrics overhead',
@@ -61,7 +61,11 @@ if (overhead !== undefined) {
     `| on | ${fmt(overhead.batchRecordsPerSecond.metrics_on!.median)} (${fmt(overhead.batchRecordsPerSecond.metrics_on!.min)}–${fmt(overhead.batchRecordsPerSecond.metrics_on!.max)}) |`,
     `| off | ${fmt(overhead.batchRecordsPerSecond.metrics_off!.median)} (${fmt(overhead.batchRecordsPerSecond.metrics_off!.min)}–${fmt(overhead.batchRecordsPerSecond.metrics_off!.max)}) |`,
     '',
-    `Ratio on/off: **${overhead.ratio_on_over_off}**.`,
+    `Throughput on/off, median of the per-pair ratios: **${overhead.ratio_on_over_off}** (pairs: ${(overhead.pairRatios ?? []).join(', ')}).`,
+    '',
+    overhead.cpu_ratio_on_over_off === undefined
+      ? ''
+      : `Process CPU-seconds on/off, median of the per-pair ratios: **${overhead.cpu_ratio_on_over_off}** (pairs: ${(overhead.cpuPairRatios ?? []).join(', ')}). Wall-clock throughput here varies by ±20% between runs on the same data, so the CPU ratio is the sharper figure.`,
     '',
   )
 }

@@ -649,9 +649,16 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       exception: this.exception === null ? null : this.exception.message,
       errorClassOnException: this.exception === null ? null : this.exception.code,
     })
+    // maxRSS and CPU time cover the whole process, worker threads included.
+    const usage = process.resourceUsage()
     this.#log.info(
-      // maxRSS covers the whole process, worker threads included (the memory-bound figure).
-      { id: this.id, runId: this.runId, failed: this.exception !== null, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) },
+      {
+        id: this.id,
+        runId: this.runId,
+        failed: this.exception !== null,
+        maxRssMb: Math.round(usage.maxRSS / 1024),
+        cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      },
       'query terminated',
     )
     await this.#monitoring?.close()
