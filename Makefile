@@ -63,6 +63,8 @@ demo: build
 bench: build
 	node dist/bench/drain.js
 	node dist/bench/metrics-overhead.js
+	node dist/bench/memory.js
+	node dist/tools/gen-benchmarks-md.js
 
 clean:
 	rm -rf dist tools/kafka-mock/kafka-mock

@@ -95,7 +95,7 @@ export async function sluiceDrain(
   env: Record<string, string>,
   dir: string,
   rep: number,
-  o: { metrics?: boolean; tag?: string } = {},
+  o: { metrics?: boolean; tag?: string; maxOffsetsPerTrigger?: number; writerMemory?: string } = {},
 ): Promise<{ rate: number; batchRate: number; maxRssMb: number; cpuSeconds: number }> {
   const tag = `${o.tag ?? 'c'}-${rep}`
   const job = join(dir, `drain-${tag}.yaml`)
@@ -106,7 +106,7 @@ source:
   kafka.bootstrap.servers: \${KAFKA_BOOTSTRAP}
   subscribe: drain
   startingOffsets: earliest
-schema: message STRING
+${o.maxOffsetsPerTrigger === undefined ? '' : `  maxOffsetsPerTrigger: ${o.maxOffsetsPerTrigger}\n`}schema: message STRING
 select: [json_data.*, timestamp AS kafka_timestamp, "date_format(timestamp, 'yyyy-MM-dd') AS dt", "date_format(timestamp, 'yyyy-MM-dd-HH') AS dth"]
 sink:
   path: s3a://bench/${tag}/
@@ -114,7 +114,7 @@ sink:
   partitionBy: [dt, dth]
   coalesce: ${Number(process.env.BENCH_COALESCE ?? WORKERS * 2)}
   trigger: availableNow
-conf:
+${o.writerMemory === undefined ? '' : `  writerMemory: ${o.writerMemory}\n`}conf:
   spark.sql.session.timeZone: UTC
 s3:
   endpoint: \${S3_ENDPOINT}

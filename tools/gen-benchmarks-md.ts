@@ -69,6 +69,19 @@ if (overhead !== undefined) {
     '',
   )
 }
+const memory = newest.get('memory') as (Result & { writerMemory: string; rows: { recordsPerBatch: number; peakRssMb: number; recordsPerSecond: number }[] }) | undefined
+if (memory !== undefined) {
+  lines.push(
+    '## Memory against batch size',
+    '',
+    `Peak RSS of the whole sluice process (all threads) draining the same topic with batches of growing size, \`sink.writerMemory: ${memory.writerMemory}\` (${machine(memory)}).`,
+    '',
+    '| records per batch | peak RSS | records/s |',
+    '| --- | --- | --- |',
+    ...memory.rows.map((r) => `| ${fmt(r.recordsPerBatch)} | ${fmt(r.peakRssMb)} MB | ${fmt(r.recordsPerSecond)} |`),
+    '',
+  )
+}
 lines.push(
   '## Micro-benchmarks beside the hot path',
   '',

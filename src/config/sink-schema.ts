@@ -173,7 +173,8 @@ export const sinkSchema = z
       type: 'bytes ≥ 1MB',
       default: '256MB',
       spark: '(none)',
-      description: 'Per-writer budget for buffered output before the largest open file is cut into a new file.',
+      description:
+        'Memory budget for output buffered in the process (all writer tasks together, shared equally by the tasks that can run at once: 2 per worker thread). When a task passes its share, its largest open file is closed early and the directory continues in a new file (`-c001`). In-flight multipart parts come on top: at most `s3.queueSize` × `s3.partSize` per file larger than a part.',
     }),
   })
   .meta({

@@ -40,6 +40,9 @@ export interface BatchWriteResult {
 /** Receives the S3 request stats of every writer task, failed ones included. */
 export type RequestSink = (records: RequestRecord[]) => void
 
+/** Writer tasks a worker thread runs at once. */
+const TASKS_PER_WORKER = 2
+
 export class BatchWriter {
   #pool: Piscina
   #config: JobConfig
@@ -85,8 +88,8 @@ export class BatchWriter {
       minThreads: c.workers,
       maxThreads: c.workers,
       idleTimeout: 60_000,
-      // Tasks are few and large (one per coalesce writer): no need for a deep queue per thread.
-      concurrentTasksPerWorker: 2,
+      // Two tasks per thread: one's S3 uploads overlap the other's records.
+      concurrentTasksPerWorker: TASKS_PER_WORKER,
     })
   }
 
@@ -154,7 +157,7 @@ export class BatchWriter {
         checkpoint: this.#checkpointSpec,
         compression: c.sink.compression,
         writeEmptyFile: writeEmpty && writer === 0,
-        memoryBytes: c.sink.writerMemoryBytes,
+        memoryBytes: this.#taskMemory(),
         failOnDataLoss: c.source.failOnDataLoss,
         kafka: {
           clientId: c.source.kafka.clientId,
@@ -214,7 +217,7 @@ export class BatchWriter {
       checkpoint: this.#checkpointSpec,
       compression: c.sink.compression,
       writeEmptyFile: true,
-      memoryBytes: c.sink.writerMemoryBytes,
+      memoryBytes: this.#taskMemory(),
       failOnDataLoss: c.source.failOnDataLoss,
       kafka: {
         clientId: c.source.kafka.clientId,
@@ -224,6 +227,11 @@ export class BatchWriter {
         fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
       },
     }
+  }
+
+  /** sink.writerMemory is for the whole process: each task that can run at once gets a share. */
+  #taskMemory(): number {
+    return Math.floor(this.#config.sink.writerMemoryBytes / (this.#config.workers * TASKS_PER_WORKER))
   }
 
   async close(): Promise<void> {
