@@ -4,7 +4,7 @@ import { loadJob } from '../config/index.js'
 import { SluiceError } from '../errors.js'
 import { createLogger } from '../log.js'
 import { StreamingQuery } from '../query/index.js'
-import { compileProjection, parseSchema } from '../sql/index.js'
+import { compileTaskProjection, taskProjection } from '../worker/index.js'
 
 function parseRunArgs(argv: string[]): { file: string; trigger: string | undefined } {
   let parsed: ReturnType<typeof parseArgs<{ options: { trigger: { type: 'string' } }; allowPositionals: true }>>
@@ -23,15 +23,7 @@ function parseRunArgs(argv: string[]): { file: string; trigger: string | undefin
 export async function checkCommand(argv: string[]): Promise<number> {
   const { file, trigger } = parseRunArgs(argv)
   const job = await loadJob(file, trigger === undefined ? {} : { trigger })
-  const projection = compileProjection({
-    schema: parseSchema(job.schema),
-    select: job.select,
-    partitionBy: job.sink.partitionBy,
-    timeZone: job.timeZone,
-    mode: job.sink.mode,
-    columnNameOfCorruptRecord: job.sink.columnNameOfCorruptRecord,
-    includeHeaders: job.source.includeHeaders,
-  })
+  const projection = compileTaskProjection(taskProjection(job))
   process.stdout.write(
     `${file}: OK — query '${job.name}', columns ${projection.columns.map((c) => c.name).join(', ')}; ` +
       `partitionBy [${job.sink.partitionBy.join(', ')}]; trigger ${JSON.stringify(job.sink.trigger)}\n`,

@@ -6,7 +6,6 @@
  * see every record exactly once too.
  */
 import { Piscina } from 'piscina'
-import { randomUUID } from 'node:crypto'
 import { createHash } from 'node:crypto'
 import { deserializeError, SluiceError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -22,6 +21,7 @@ import {
   type WriterResult,
   type WriterTask,
   type WrittenFile,
+  taskProjection,
 } from '../worker/index.js'
 import type { JobConfig } from '../config/types.js'
 import { splitKey, type OffsetMap } from './offsets.js'
@@ -74,15 +74,7 @@ export class BatchWriter {
     this.#checkpointSpec = o.checkpointSpec
     this.#log = o.log
     const c = o.config
-    this.#projection = {
-      schema: c.schema,
-      select: c.select,
-      partitionBy: c.sink.partitionBy,
-      timeZone: c.timeZone,
-      mode: c.sink.mode,
-      columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
-      includeHeaders: c.source.includeHeaders,
-    }
+    this.#projection = taskProjection(c)
     this.#pool = new Piscina({
       filename: writerTaskFile,
       minThreads: c.workers,
@@ -134,43 +126,24 @@ export class BatchWriter {
     const groups = assignWriters(split, c.sink.coalesce)
     const uuid = this.fileUuid(batchId)
     const writeEmpty = c.sink.partitionBy.length === 0
-    const tasks: WriterTask[] = []
-    groups.forEach((group, writer) => {
-      tasks.push({
-        batchId,
-        writer,
-        fileUuid: uuid,
-        ranges: group.map((r) => {
-          const info = leaders.get(`${r.topic}:${r.partition}`)
-          if (info === undefined) {
-            throw new SluiceError(
-              'SLUICE_KAFKA_PARTITION_GONE',
-              `Kafka partition ${r.topic}-${r.partition} is in batch ${batchId}'s offsets but the cluster no longer reports it: it was deleted or the topic recreated. ` +
-                'Restore the topic, or set source.failOnDataLoss: false to skip what is missing.',
-              { details: { batchId, topic: r.topic, partition: r.partition } },
-            )
-          }
-          return { ...r, leader: info.leader }
-        }),
-        projection: this.#projection,
-        output: this.#outputSpec,
-        checkpoint: this.#checkpointSpec,
-        compression: c.sink.compression,
-        writeEmptyFile: writeEmpty && writer === 0,
-        memoryBytes: this.#taskMemory(),
-        failOnDataLoss: c.source.failOnDataLoss,
-        kafka: {
-          clientId: c.source.kafka.clientId,
-          requestTimeoutMs: c.source.kafka.requestTimeoutMs,
-          maxPartitionFetchBytes: c.source.kafka.maxPartitionFetchBytes,
-          fetchMaxBytes: c.source.kafka.fetchMaxBytes,
-          fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
-        },
-      })
-    })
-    if (tasks.length === 0 && writeEmpty) {
-      tasks.push({ ...this.#emptyTask(batchId, uuid) })
-    }
+    const tasks: WriterTask[] = groups.map((group, writer) => ({
+      ...this.#task(batchId, uuid, writer),
+      ranges: group.map((r) => {
+        const info = leaders.get(`${r.topic}:${r.partition}`)
+        if (info === undefined) {
+          throw new SluiceError(
+            'SLUICE_KAFKA_PARTITION_GONE',
+            `Kafka partition ${r.topic}-${r.partition} is in batch ${batchId}'s offsets but the cluster no longer reports it: it was deleted or the topic recreated. ` +
+              'Restore the topic, or set source.failOnDataLoss: false to skip what is missing.',
+            { details: { batchId, topic: r.topic, partition: r.partition } },
+          )
+        }
+        return { ...r, leader: info.leader }
+      }),
+      writeEmptyFile: writeEmpty && writer === 0,
+    }))
+    // Without partitionBy, Spark's writer 0 writes a file even for an empty batch.
+    if (tasks.length === 0 && writeEmpty) tasks.push({ ...this.#task(batchId, uuid, 0), writeEmptyFile: true })
     const outcomes = await Promise.all(tasks.map((t) => this.#pool.run(t) as Promise<WriterOutcome>))
     for (const o of outcomes) if (o.s3Requests.length > 0) this.#onRequests(o.s3Requests)
     const failure = outcomes.find((o): o is WriterFailure => !o.ok)
@@ -205,18 +178,19 @@ export class BatchWriter {
     return result
   }
 
-  #emptyTask(batchId: number, uuid: string): WriterTask {
+  /** A writer task without ranges: what every task of the batch shares. */
+  #task(batchId: number, fileUuid: string, writer: number): WriterTask {
     const c = this.#config
     return {
       batchId,
-      writer: 0,
-      fileUuid: uuid,
+      writer,
+      fileUuid,
       ranges: [],
       projection: this.#projection,
       output: this.#outputSpec,
       checkpoint: this.#checkpointSpec,
       compression: c.sink.compression,
-      writeEmptyFile: true,
+      writeEmptyFile: false,
       memoryBytes: this.#taskMemory(),
       failOnDataLoss: c.source.failOnDataLoss,
       kafka: {
@@ -239,4 +213,3 @@ export class BatchWriter {
   }
 }
 
-export const newRunId = (): string => randomUUID()

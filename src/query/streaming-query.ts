@@ -24,7 +24,7 @@ import { isSluiceError, SluiceError } from '../errors.js'
 import { KafkaAdmin, type PartitionInfo } from '../kafka/index.js'
 import { createLogger, type Logger } from '../log.js'
 import { nextTriggerTime, planEndOffsets } from '../planner/index.js'
-import { compileProjection, parseSchema } from '../sql/index.js'
+import { compileTaskProjection, taskProjection } from '../worker/index.js'
 import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics/index.js'
 import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
@@ -153,15 +153,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   async start(): Promise<void> {
     const c = this.config
     // Fails on a bad schema or select before any connection is made.
-    compileProjection({
-      schema: parseSchema(c.schema),
-      select: c.select,
-      partitionBy: c.sink.partitionBy,
-      timeZone: c.timeZone,
-      mode: c.sink.mode,
-      columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
-      includeHeaders: c.source.includeHeaders,
-    })
+    compileTaskProjection(taskProjection(c))
     const outputSpec: StoreSpec = { location: c.sink.path, s3: c.s3 }
     const checkpointSpec: StoreSpec = { location: c.sink.checkpointLocation, s3: c.s3 }
     this.#outputStore = createStore(outputSpec)

@@ -4,6 +4,7 @@
  * ranges, projects every record, buckets rows by partition directory and writes at most one file
  * per directory (more only when the memory bound forces a cut, see WriterTask.memoryBytes).
  */
+import type { JobConfig } from '../config/types.js'
 import type { SerializedError } from '../errors.js'
 import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/request-stats.js'
@@ -26,6 +27,19 @@ export interface TaskProjection {
   mode: 'PERMISSIVE' | 'FAILFAST'
   columnNameOfCorruptRecord: string
   includeHeaders: boolean
+}
+
+/** The projection of a job, as plain data a worker compiles (see compile-projection.ts). */
+export function taskProjection(c: JobConfig): TaskProjection {
+  return {
+    schema: c.schema,
+    select: c.select,
+    partitionBy: c.sink.partitionBy,
+    timeZone: c.timeZone,
+    mode: c.sink.mode,
+    columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
+    includeHeaders: c.source.includeHeaders,
+  }
 }
 
 export interface WriterTask {

@@ -15,7 +15,8 @@ import { isSluiceError, serializeError, SluiceError } from '../errors.js'
 import { FetchClient } from '../kafka/fetch-client.js'
 import { fillRecord } from '../kafka/record-view.js'
 import type { DecodedChunk, FetchRange } from '../kafka/types.js'
-import { compileProjection, parseSchema, type KafkaRecord, type Projection, type ProjectedRow } from '../sql/index.js'
+import type { KafkaRecord, Projection, ProjectedRow } from '../sql/index.js'
+import { compileTaskProjection } from './compile-projection.js'
 import { createStore, takeRequestStats } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { PartitionFile } from './partition-file.js'
@@ -50,15 +51,7 @@ function projectionFor(p: TaskProjection): Projection {
   const key = JSON.stringify(p)
   let projection = projections.get(key)
   if (projection === undefined) {
-    projection = compileProjection({
-      schema: parseSchema(p.schema),
-      select: p.select,
-      partitionBy: p.partitionBy,
-      timeZone: p.timeZone,
-      mode: p.mode,
-      columnNameOfCorruptRecord: p.columnNameOfCorruptRecord,
-      includeHeaders: p.includeHeaders,
-    })
+    projection = compileTaskProjection(p)
     projections.set(key, projection)
   }
   return projection
