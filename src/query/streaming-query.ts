@@ -347,13 +347,19 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     }
   }
 
+  /**
+   * Sleeps until the clock reads `when` (or stop()). Timers may fire a little before Date.now()
+   * reaches the target; starting a trigger then would put it just before its slot, and the next
+   * aligned slot would fire at once (two batches ~0 ms apart). So wait until the clock is there,
+   * as Spark's ProcessingTimeExecutor does.
+   */
   async #sleepUntil(when: number): Promise<void> {
-    const ms = when - Date.now()
-    if (ms <= 0) return
     const ac = new AbortController()
     this.#wake = () => ac.abort()
     try {
-      await sleep(ms, undefined, { signal: ac.signal })
+      for (let ms = when - Date.now(); ms > 0 && !this.#stopping; ms = when - Date.now()) {
+        await sleep(ms, undefined, { signal: ac.signal })
+      }
     } catch {
       // woken by stop()
     } finally {
