@@ -6,12 +6,12 @@
  * the median of the per-pair ratios (pairing cancels drift) for throughput and, less noisy, for
  * the process's CPU-seconds (all threads) per run.
  *
- *   node dist/bench/metrics-overhead.js   (BENCH_REPS=7 by default here)
+ *   node dist/bench/metrics-overhead.js   (BENCH_REPS=15 by default here: fewer pairs do not settle)
  */
 import { rm } from 'node:fs/promises'
 import { median, PARTITIONS, prefill, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
 
-const REPS = Number(process.env.BENCH_REPS ?? 7)
+const REPS = Number(process.env.BENCH_REPS ?? 15)
 
 async function main(): Promise<void> {
   const { stack, dir } = await prefill()
