@@ -24,6 +24,8 @@ export const PER_PARTITION = Number(process.env.BENCH_PER_PARTITION ?? 30_000)
 export const REPS = Number(process.env.BENCH_REPS ?? 3)
 export const TOTAL = PARTITIONS * PER_PARTITION
 export const WORKERS = Number(process.env.BENCH_WORKERS ?? cpus().length)
+/** Writers per batch in sluice's runs (coalesce): two task slots per worker thread by default. */
+export const COALESCE = Number(process.env.BENCH_COALESCE ?? WORKERS * 2)
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -112,7 +114,7 @@ sink:
   path: s3a://bench/${tag}/
   checkpointLocation: s3a://bench/${tag}-checkpoint/
   partitionBy: [dt, dth]
-  coalesce: ${Number(process.env.BENCH_COALESCE ?? WORKERS * 2)}
+  coalesce: ${COALESCE}
   trigger: availableNow
 ${o.writerMemory === undefined ? '' : `  writerMemory: ${o.writerMemory}\n`}conf:
   spark.sql.session.timeZone: UTC

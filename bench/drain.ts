@@ -11,7 +11,7 @@
  *   make bench            (BENCH_REPS=3 BENCH_PER_PARTITION=30000 by default)
  */
 import { rm } from 'node:fs/promises'
-import { kafkajsPipeline, kcatDrain, median, PARTITIONS, prefill, REPS, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
+import { COALESCE, kafkajsPipeline, kcatDrain, median, PARTITIONS, prefill, REPS, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
 
 async function main(): Promise<void> {
   const { stack, dir } = await prefill()
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       partitions: PARTITIONS,
       reps: REPS,
       workers: WORKERS,
+      coalesce: COALESCE,
       recordsPerSecond: {
         a_kcat: summary(a),
         b_kafkajs_pipeline: summary(b),

@@ -33,7 +33,7 @@ if (drain !== undefined) {
   lines.push(
     '## Drain: a pre-filled topic to S3',
     '',
-    `${fmt(drain.records)} JSON records of ~100 bytes in ${drain.partitions} partitions (librdkafka mock broker, s3rver; all on the same machine: ${machine(drain)}). Median of ${drain.reps} alternating repetitions, min–max in brackets; sluice with ${drain.workers} worker threads.`,
+    `${fmt(drain.records)} JSON records of ~100 bytes in ${drain.partitions} partitions (librdkafka mock broker, s3rver; all on the same machine: ${machine(drain)}). Median of ${drain.reps} alternating repetitions, min–max in brackets; sluice with ${drain.workers} worker threads${(drain as unknown as { coalesce?: number }).coalesce === undefined ? '' : ` and \`coalesce: ${(drain as unknown as { coalesce: number }).coalesce}\``}.`,
     '',
     '| contender | records/s |',
     '| --- | --- |',
