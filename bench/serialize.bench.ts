@@ -16,52 +16,9 @@ import { type KafkaRecord, type ProjectedRow, compileProjection, jsonString, par
 import { valueWriter } from '../src/sql/json-writer.js'
 import { TimestampFormatter } from '../src/sql/time-format.js'
 import { getZone } from '../src/sql/time-zone.js'
+import { measure, randomText, REPS } from './micro-lib.js'
 
 const N = 200_000
-const REPS = 7
-
-function randomText(len: number, seed: number): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,:-'
-  let s = ''
-  let x = seed
-  for (let i = 0; i < len; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff
-    s += alphabet[x % alphabet.length]
-  }
-  return s
-}
-
-interface Case {
-  name: string
-  fn: (i: number) => string
-}
-
-function measure(cases: Case[], n: number): Record<string, { opsPerSec: number; min: number; max: number }> {
-  const samples: Record<string, number[]> = {}
-  for (const c of cases) samples[c.name] = []
-  let sink = 0
-  for (let r = 0; r < REPS; r++) {
-    // Alternate the order each repetition.
-    const order = r % 2 === 0 ? cases : [...cases].reverse()
-    for (const c of order) {
-      const t0 = process.hrtime.bigint()
-      for (let i = 0; i < n; i++) sink += c.fn(i).length
-      const dt = Number(process.hrtime.bigint() - t0) / 1e9
-      samples[c.name]!.push(n / dt)
-    }
-  }
-  if (sink === 0) console.error('impossible')
-  const out: Record<string, { opsPerSec: number; min: number; max: number }> = {}
-  for (const [k, v] of Object.entries(samples)) {
-    const sorted = [...v].sort((a, b) => a - b)
-    out[k] = {
-      opsPerSec: Math.round(sorted[Math.floor(sorted.length / 2)]!),
-      min: Math.round(sorted[0]!),
-      max: Math.round(sorted[sorted.length - 1]!),
-    }
-  }
-  return out
-}
 
 // --- narrow rows: the job's {message, kafka_timestamp} -------------------------------------
 const ROWS = 1024

@@ -19,6 +19,8 @@
  * | struct                    | unknown[]: field values in schema order                       |
  */
 
+import type { KafkaRecordView } from '../kafka/types.js'
+
 export type PrimitiveKind =
   | 'string'
   | 'boolean'
@@ -44,25 +46,11 @@ export interface StructField {
   type: DataType
 }
 
-/** A Kafka record as the worker presents it: one reusable mutable object, filled per record. */
-export interface KafkaRecord {
-  topic: string
-  partition: number
-  offset: number
-  /** Epoch milliseconds. */
-  timestamp: number
-  timestampType: number
-  /** The fetch buffer holding key and value bytes. */
-  buf: Buffer
-  /** keyStart = -1 → null key. */
-  keyStart: number
-  keyEnd: number
-  /** valueStart = -1 → null value. */
-  valueStart: number
-  valueEnd: number
-  /** Only filled when includeHeaders. */
-  headers: { key: string; value: Buffer | null }[] | null
-}
+/**
+ * A Kafka record as the worker presents it: one reusable mutable object, filled per record by the
+ * fetch client (src/kafka). Key and value are byte ranges of `buf`; a start of -1 means null.
+ */
+export type KafkaRecord = KafkaRecordView
 
 export interface ProjectionOptions {
   schema: StructField[]
