@@ -126,9 +126,9 @@ export const s3Schema = z
     }),
     queueSize: opt(int({ min: 1, max: 64, example: 4 }), {
       type: 'int 1-64',
-      default: '4',
+      default: '2',
       spark: 'spark.hadoop.fs.s3a.fast.upload.active.blocks',
-      description: 'Concurrent part uploads per file.',
+      description: 'Concurrent part uploads per file (the default was chosen in bench/upload.bench.ts).',
     }),
   })
   .meta({ title: 's3', description: 'S3 client settings for the output path and the checkpoint.' })
