@@ -11,7 +11,7 @@
  *   make bench            (BENCH_REPS=3 BENCH_PER_PARTITION=30000 by default)
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
@@ -185,6 +185,26 @@ export async function prefill(): Promise<{ stack: Stack; dir: string }> {
     throw new Error(`loadgen failed: ${gen.stderr}`)
   }
   return { stack, dir }
+}
+
+/**
+ * Runs a benchmark on the pre-filled topic, always stops the stack and removes the scratch dir,
+ * and turns a failure into exit code 1 with the stack on stderr.
+ */
+export function runOnPrefilledTopic(bench: (stack: Stack, dir: string) => Promise<void>): void {
+  const run = async (): Promise<void> => {
+    const { stack, dir } = await prefill()
+    try {
+      await bench(stack, dir)
+    } finally {
+      await stack.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+  run().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exitCode = 1
+  })
 }
 
 export function summary(xs: number[]): { median: number; min: number; max: number } {

@@ -10,57 +10,45 @@
  *
  *   make bench            (BENCH_REPS=3 BENCH_PER_PARTITION=30000 by default)
  */
-import { rm } from 'node:fs/promises'
-import { COALESCE, kafkajsPipeline, kcatDrain, median, PARTITIONS, prefill, REPS, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
+import { COALESCE, kafkajsPipeline, kcatDrain, median, PARTITIONS, REPS, runOnPrefilledTopic, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
 
-async function main(): Promise<void> {
-  const { stack, dir } = await prefill()
-  try {
-    const a: number[] = []
-    const b: number[] = []
-    const c: number[] = []
-    const cBatch: number[] = []
-    const cRss: number[] = []
-    for (let rep = 0; rep < REPS; rep++) {
-      // Alternate the order so that warm-up and noise do not favour one contender.
-      const order = rep % 2 === 0 ? ['a', 'b', 'c'] : ['c', 'b', 'a']
-      for (const which of order) {
-        if (which === 'a') a.push(await kcatDrain(stack.kafka.bootstrap))
-        if (which === 'b') b.push(await kafkajsPipeline(stack.kafka.bootstrap, stack.s3.endpoint, rep))
-        if (which === 'c') {
-          const r = await sluiceDrain(stack.env, dir, rep)
-          c.push(r.rate)
-          cBatch.push(r.batchRate)
-          cRss.push(r.maxRssMb)
-        }
-        process.stderr.write(`rep ${rep} ${which} done\n`)
+runOnPrefilledTopic(async (stack, dir) => {
+  const a: number[] = []
+  const b: number[] = []
+  const c: number[] = []
+  const cBatch: number[] = []
+  const cRss: number[] = []
+  for (let rep = 0; rep < REPS; rep++) {
+    // Alternate the order so that warm-up and noise do not favour one contender.
+    const order = rep % 2 === 0 ? ['a', 'b', 'c'] : ['c', 'b', 'a']
+    for (const which of order) {
+      if (which === 'a') a.push(await kcatDrain(stack.kafka.bootstrap))
+      if (which === 'b') b.push(await kafkajsPipeline(stack.kafka.bootstrap, stack.s3.endpoint, rep))
+      if (which === 'c') {
+        const r = await sluiceDrain(stack.env, dir, rep)
+        c.push(r.rate)
+        cBatch.push(r.batchRate)
+        cRss.push(r.maxRssMb)
       }
+      process.stderr.write(`rep ${rep} ${which} done\n`)
     }
-    await writeResult('drain', {
-      records: TOTAL,
-      partitions: PARTITIONS,
-      reps: REPS,
-      workers: WORKERS,
-      coalesce: COALESCE,
-      recordsPerSecond: {
-        a_kcat: summary(a),
-        b_kafkajs_pipeline: summary(b),
-        c_sluice_process: summary(c),
-        c_sluice_batch_only: summary(cBatch),
-      },
-      sluicePeakRssMb: summary(cRss),
-      ratios: {
-        c_over_a: Number((median(c) / median(a)).toFixed(3)),
-        c_over_b: Number((median(c) / median(b)).toFixed(3)),
-      },
-    })
-  } finally {
-    await stack.stop()
-    await rm(dir, { recursive: true, force: true })
   }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-  process.exitCode = 1
+  await writeResult('drain', {
+    records: TOTAL,
+    partitions: PARTITIONS,
+    reps: REPS,
+    workers: WORKERS,
+    coalesce: COALESCE,
+    recordsPerSecond: {
+      a_kcat: summary(a),
+      b_kafkajs_pipeline: summary(b),
+      c_sluice_process: summary(c),
+      c_sluice_batch_only: summary(cBatch),
+    },
+    sluicePeakRssMb: summary(cRss),
+    ratios: {
+      c_over_a: Number((median(c) / median(a)).toFixed(3)),
+      c_over_b: Number((median(c) / median(b)).toFixed(3)),
+    },
+  })
 })

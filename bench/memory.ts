@@ -6,29 +6,17 @@
  *
  *   node dist/bench/memory.js
  */
-import { rm } from 'node:fs/promises'
-import { PARTITIONS, prefill, sluiceDrain, TOTAL, WORKERS, writeResult } from './drain-lib.js'
+import { PARTITIONS, runOnPrefilledTopic, sluiceDrain, TOTAL, WORKERS, writeResult } from './drain-lib.js'
 
 const WRITER_MEMORY = process.env.BENCH_WRITER_MEMORY ?? '64MB'
 const SIZES = [TOTAL / 16, TOTAL / 4, TOTAL]
 
-async function main(): Promise<void> {
-  const { stack, dir } = await prefill()
-  try {
-    const rows: { recordsPerBatch: number; peakRssMb: number; recordsPerSecond: number }[] = []
-    for (const [i, size] of SIZES.entries()) {
-      const r = await sluiceDrain(stack.env, dir, i, { tag: `mem${size}`, maxOffsetsPerTrigger: size, writerMemory: WRITER_MEMORY })
-      rows.push({ recordsPerBatch: size, peakRssMb: r.maxRssMb, recordsPerSecond: Math.round(r.batchRate) })
-      process.stderr.write(`batch of ${size}: peak RSS ${r.maxRssMb} MB\n`)
-    }
-    await writeResult('memory', { records: TOTAL, partitions: PARTITIONS, workers: WORKERS, writerMemory: WRITER_MEMORY, rows })
-  } finally {
-    await stack.stop()
-    await rm(dir, { recursive: true, force: true })
+runOnPrefilledTopic(async (stack, dir) => {
+  const rows: { recordsPerBatch: number; peakRssMb: number; recordsPerSecond: number }[] = []
+  for (const [i, size] of SIZES.entries()) {
+    const r = await sluiceDrain(stack.env, dir, i, { tag: `mem${size}`, maxOffsetsPerTrigger: size, writerMemory: WRITER_MEMORY })
+    rows.push({ recordsPerBatch: size, peakRssMb: r.maxRssMb, recordsPerSecond: Math.round(r.batchRate) })
+    process.stderr.write(`batch of ${size}: peak RSS ${r.maxRssMb} MB\n`)
   }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-  process.exitCode = 1
+  await writeResult('memory', { records: TOTAL, partitions: PARTITIONS, workers: WORKERS, writerMemory: WRITER_MEMORY, rows })
 })

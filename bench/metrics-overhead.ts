@@ -8,47 +8,35 @@
  *
  *   node dist/bench/metrics-overhead.js   (BENCH_REPS=15 by default here: fewer pairs do not settle)
  */
-import { rm } from 'node:fs/promises'
-import { median, PARTITIONS, prefill, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
+import { median, PARTITIONS, runOnPrefilledTopic, sluiceDrain, summary, TOTAL, WORKERS, writeResult } from './drain-lib.js'
 
 const REPS = Number(process.env.BENCH_REPS ?? 15)
 
-async function main(): Promise<void> {
-  const { stack, dir } = await prefill()
-  try {
-    const on: number[] = []
-    const off: number[] = []
-    const cpuOn: number[] = []
-    const cpuOff: number[] = []
-    for (let rep = 0; rep < REPS; rep++) {
-      for (const metrics of rep % 2 === 0 ? [true, false] : [false, true]) {
-        const r = await sluiceDrain(stack.env, dir, rep, { metrics, tag: metrics ? 'on' : 'off' })
-        ;(metrics ? on : off).push(r.batchRate)
-        ;(metrics ? cpuOn : cpuOff).push(r.cpuSeconds)
-        process.stderr.write(`rep ${rep} metrics ${metrics ? 'on' : 'off'}: ${Math.round(r.batchRate)} records/s, ${r.cpuSeconds.toFixed(2)} CPU-s\n`)
-      }
+runOnPrefilledTopic(async (stack, dir) => {
+  const on: number[] = []
+  const off: number[] = []
+  const cpuOn: number[] = []
+  const cpuOff: number[] = []
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const metrics of rep % 2 === 0 ? [true, false] : [false, true]) {
+      const r = await sluiceDrain(stack.env, dir, rep, { metrics, tag: metrics ? 'on' : 'off' })
+      ;(metrics ? on : off).push(r.batchRate)
+      ;(metrics ? cpuOn : cpuOff).push(r.cpuSeconds)
+      process.stderr.write(`rep ${rep} metrics ${metrics ? 'on' : 'off'}: ${Math.round(r.batchRate)} records/s, ${r.cpuSeconds.toFixed(2)} CPU-s\n`)
     }
-    const pairRatios = on.map((v, i) => v / off[i]!)
-    const cpuPairRatios = cpuOn.map((v, i) => v / cpuOff[i]!)
-    await writeResult('metrics-overhead', {
-      records: TOTAL,
-      partitions: PARTITIONS,
-      reps: REPS,
-      workers: WORKERS,
-      batchRecordsPerSecond: { metrics_on: summary(on), metrics_off: summary(off) },
-      cpuSecondsPerRun: { metrics_on: median(cpuOn), metrics_off: median(cpuOff) },
-      ratio_on_over_off: Number(median(pairRatios).toFixed(3)),
-      pairRatios: pairRatios.map((r) => Number(r.toFixed(3))),
-      cpu_ratio_on_over_off: Number(median(cpuPairRatios).toFixed(3)),
-      cpuPairRatios: cpuPairRatios.map((r) => Number(r.toFixed(3))),
-    })
-  } finally {
-    await stack.stop()
-    await rm(dir, { recursive: true, force: true })
   }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-  process.exitCode = 1
+  const pairRatios = on.map((v, i) => v / off[i]!)
+  const cpuPairRatios = cpuOn.map((v, i) => v / cpuOff[i]!)
+  await writeResult('metrics-overhead', {
+    records: TOTAL,
+    partitions: PARTITIONS,
+    reps: REPS,
+    workers: WORKERS,
+    batchRecordsPerSecond: { metrics_on: summary(on), metrics_off: summary(off) },
+    cpuSecondsPerRun: { metrics_on: median(cpuOn), metrics_off: median(cpuOff) },
+    ratio_on_over_off: Number(median(pairRatios).toFixed(3)),
+    pairRatios: pairRatios.map((r) => Number(r.toFixed(3))),
+    cpu_ratio_on_over_off: Number(median(cpuPairRatios).toFixed(3)),
+    cpuPairRatios: cpuPairRatios.map((r) => Number(r.toFixed(3))),
+  })
 })

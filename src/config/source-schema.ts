@@ -223,7 +223,7 @@ export const sourceSchema = z
       default: '30000',
       spark: 'kafka.metadata.max.age.ms',
       description:
-        "How often topic metadata is refreshed to discover new partitions and topics (Kafka's default is 5 minutes; Spark re-lists partitions every trigger, 30 s is the compromise).",
+        'Accepted and ignored, for job files carried over from Kafka client configs: sluice lists topics and partitions on every trigger, as Spark does, so new partitions and topics are picked up at the next trigger whatever this says.',
     }),
     'kafka.security.protocol': def(
       choice({

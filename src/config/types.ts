@@ -38,7 +38,10 @@ export interface SourceConfig {
     fetchMaxBytes: number
     fetchMaxWaitMs: number
   }
-  /** Interval for partition discovery (metadata refresh) in ms. */
+  /**
+   * `kafka.metadata.max.age.ms` as given. Not used: partitions are listed on every trigger, as in
+   * Spark (docs/config.md).
+   */
   metadataRefreshMs: number
   /** Commit the batch's end offsets to groupId after each batch (issue 3). */
   commitOffsets: boolean

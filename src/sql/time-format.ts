@@ -282,10 +282,6 @@ export function compileDateFormat(pattern: string, zone: ZoneRules, fail: (why: 
 }
 
 /** For error messages. */
-export function supportedDatePattern(): string {
-  return SUPPORTED_PATTERN
-}
-
 export function patternError(expr: string, why: string): SluiceError {
   return new SluiceError(
     'SLUICE_CONFIG_SELECT',
