@@ -1,8 +1,9 @@
 /**
  * Fencing for stores that do not enforce conditional writes (s3rver, older S3-compatibles):
- * each run writes `sluice/owner` in the checkpoint at start, and checks it still names this run
- * before every sink commit. A second process started on the same checkpoint takes the lease; the
- * first one stops at its next commit with SLUICE_CHECKPOINT_TAKEN_OVER instead of writing. A
+ * each run writes `sluice/owner` in the checkpoint at start (before it reads the logs), and checks
+ * it still names this run before writing `offsets/N` and before `_spark_metadata/N`. A second
+ * process started on the same checkpoint takes the lease; the first one stops at its next check
+ * with SLUICE_CHECKPOINT_TAKEN_OVER instead of writing. A
  * short race between the check and the write remains on such stores; where conditional writes
  * are enforced, `If-None-Match` on `offsets/N` and `_spark_metadata/N` closes it.
  */

@@ -227,7 +227,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       this.#log.warn(
         { checkpoint: checkpointProtection, output: outputProtection },
         'this store does not enforce conditional writes (If-None-Match: *): a second process on the same checkpoint is fenced only by ' +
-          'the sluice/owner lease checked before each commit and by existence checks before each log write, which leave a short race window; ' +
+          'the sluice/owner lease checked before offsets/N and _spark_metadata/N and by existence checks before each log write, which leave a short race window; ' +
           'run exactly one process per checkpoint',
       )
     }
