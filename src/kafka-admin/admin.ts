@@ -9,6 +9,7 @@
 import type { Admin, LogEntry } from 'kafkajs'
 import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
+import { tpKey as partitionKey } from '../planner/topic-partition.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
 import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
@@ -29,11 +30,6 @@ export interface KafkaAdminOptions {
 
 /** Kafka's internal topics, which pattern subscriptions skip (exclude.internal.topics=true). */
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state'])
-
-/** Key of the offset maps: `${topic}:${partition}`. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}:${partition}`
-}
 
 /** Java's Pattern.matcher(name).matches(): the whole name must match. */
 export function compileTopicPattern(pattern: string): RegExp {

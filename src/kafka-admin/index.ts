@@ -8,6 +8,5 @@ export {
   compileTopicPattern,
   KafkaAdmin,
   type KafkaAdminOptions,
-  partitionKey,
 } from './admin.js'
 export type { GroupOffset } from './group-commit.js'

@@ -4,7 +4,7 @@
  * them (server.ts). Everything here runs per batch or per trigger or per scrape.
  */
 import type { Logger } from '../log.js'
-import type { StreamingQueryProgress } from '../query/progress.js'
+import type { StreamingQueryProgress } from './progress.js'
 import type { RequestRecord } from '../storage/index.js'
 import { LagTracker, type SourceStatus } from './lag-tracker.js'
 import { QueryMetrics, type PartitionLag } from './query-metrics.js'

@@ -5,7 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { RequestRecord } from '../storage/index.js'
-import type { StreamingQueryProgress } from '../query/progress.js'
+import type { StreamingQueryProgress } from './progress.js'
 
 export const PHASES = ['latestOffset', 'walCommit', 'addBatch', 'commitOffsets', 'triggerExecution'] as const
 

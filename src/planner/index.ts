@@ -7,7 +7,17 @@ export { assignWriters, rangeRecords } from './assign-writers.js'
 export { DATA_LOSS_CODE, planEndOffsets } from './end-offsets.js'
 export { rateLimit } from './rate-limit.js'
 export { splitRanges } from './split-ranges.js'
-export { compareKeys, compareRanges, sortedKeys, splitKey, toRanges, tpKey } from './topic-partition.js'
+export {
+  compareKeys,
+  compareRanges,
+  countBetween,
+  fromKafkaOffsets,
+  sortedKeys,
+  splitKey,
+  toKafkaOffsets,
+  toRanges,
+  tpKey,
+} from './topic-partition.js'
 export { nextTriggerTime } from './trigger-clock.js'
 export type {
   DataLossEvent,

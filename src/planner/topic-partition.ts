@@ -1,7 +1,9 @@
 /**
- * `topic:partition` keys and their canonical order (topic, then partition number), used wherever
- * the planner must be deterministic regardless of Map insertion order.
+ * The one offsets model: `topic:partition` keys (Kafka topic names cannot contain ':'), their
+ * canonical order (topic, then partition number) wherever the result must not depend on Map
+ * insertion order, and the conversion to and from Spark's `{"topic":{"0":1}}` JSON shape.
  */
+import type { KafkaOffsets } from '../checkpoint/index.js'
 import type { OffsetMap, OffsetRange, TopicPartitionKey } from './types.js'
 
 export function tpKey(topic: string, partition: number): TopicPartitionKey {
@@ -44,4 +46,30 @@ export function toRanges(start: OffsetMap, end: OffsetMap): OffsetRange[] {
     out.push({ topic, partition, start: s, end: e })
   }
   return out
+}
+
+/** Spark's `{"topic":{"0":1}}` shape, topics and partitions in canonical order. */
+export function toKafkaOffsets(map: OffsetMap): KafkaOffsets {
+  const out: KafkaOffsets = {}
+  for (const key of sortedKeys(map)) {
+    const { topic, partition } = splitKey(key)
+    if (out[topic] === undefined) out[topic] = {}
+    out[topic]![String(partition)] = map.get(key)!
+  }
+  return out
+}
+
+export function fromKafkaOffsets(o: KafkaOffsets): OffsetMap {
+  const map: OffsetMap = new Map()
+  for (const topic of Object.keys(o)) {
+    for (const p of Object.keys(o[topic]!)) map.set(tpKey(topic, Number(p)), o[topic]![p]!)
+  }
+  return map
+}
+
+/** Total of end − start over the partitions in end (a partition missing from start counts from 0). */
+export function countBetween(start: OffsetMap, end: OffsetMap): number {
+  let n = 0
+  for (const [k, e] of end) n += Math.max(0, e - (start.get(k) ?? e))
+  return n
 }

@@ -9,7 +9,7 @@ import { Piscina } from 'piscina'
 import { createHash } from 'node:crypto'
 import { deserializeError, SluiceError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { assignWriters, splitRanges, type OffsetRange } from '../planner/index.js'
+import { assignWriters, splitKey, splitRanges, type OffsetMap, type OffsetRange } from '../planner/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/index.js'
 import {
@@ -24,7 +24,6 @@ import {
   taskProjection,
 } from '../worker/index.js'
 import type { JobConfig } from '../config/types.js'
-import { splitKey, type OffsetMap } from './offsets.js'
 import type { PartitionInfo } from '../kafka/index.js'
 
 export interface BatchWriteResult {

@@ -6,4 +6,4 @@ export type {
   QueryIdleEvent,
   QueryTerminatedEvent,
 } from './streaming-query.js'
-export type { StreamingQueryProgress, SourceProgress, DurationMs } from './progress.js'
+export type { StreamingQueryProgress, SourceProgress, DurationMs } from '../metrics/progress.js'

@@ -6,7 +6,7 @@
 import type { PartitionOffsetSpec } from '../config/types.js'
 import { SluiceError } from '../errors.js'
 import type { PartitionInfo } from '../kafka/index.js'
-import { tpKey, type OffsetMap } from './offsets.js'
+import { tpKey, type OffsetMap } from '../planner/index.js'
 
 export function resolveStartingOffsets(
   spec: 'earliest' | 'latest' | PartitionOffsetSpec,

@@ -24,14 +24,22 @@ import { isSluiceError, SluiceError } from '../errors.js'
 import type { PartitionInfo } from '../kafka/index.js'
 import { KafkaAdmin } from '../kafka-admin/index.js'
 import { createLogger, type Logger } from '../log.js'
-import { nextTriggerTime, planEndOffsets } from '../planner/index.js'
+import {
+  countBetween,
+  fromKafkaOffsets,
+  nextTriggerTime,
+  planEndOffsets,
+  splitKey,
+  toKafkaOffsets,
+  tpKey,
+  type OffsetMap,
+} from '../planner/index.js'
 import { compileTaskProjection, taskProjection } from '../worker/index.js'
 import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics/index.js'
 import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
-import { countBetween, fromKafkaOffsets, splitKey, toKafkaOffsets, tpKey, type OffsetMap } from './offsets.js'
-import { buildProgress, sparkTimestamp, type DurationMs, type StreamingQueryProgress } from './progress.js'
+import { buildProgress, sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
 import { resolveStartingOffsets } from './starting-offsets.js'
 import { OwnerLease } from './owner-lease.js'
 

@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test'
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { isSluiceError } from '../../src/errors.js'
 import { FetchClient } from '../../src/kafka/index.js'
-import { KafkaAdmin, partitionKey } from '../../src/kafka-admin/index.js'
+import { KafkaAdmin } from '../../src/kafka-admin/index.js'
+import { tpKey } from '../../src/planner/index.js'
 import { type KafkaMock, startKafkaMock } from '../helpers/kafka-mock.js'
 
 let mock: KafkaMock
@@ -117,7 +118,7 @@ test('offsets: earliest and latest per partition; leaders serve FetchClient read
   const parts = await admin.discover({ kind: 'subscribe', topics: ['events.a'] })
   const { earliest, latest } = await admin.offsets(parts)
   assert.deepEqual(
-    parts.map((p) => [earliest.get(partitionKey(p.topic, p.partition)), latest.get(partitionKey(p.topic, p.partition))]),
+    parts.map((p) => [earliest.get(tpKey(p.topic, p.partition)), latest.get(tpKey(p.topic, p.partition))]),
     [[0, 2], [0, 0], [0, 1], [0, 3]],
   )
   const fc = new FetchClient({
@@ -130,7 +131,7 @@ test('offsets: earliest and latest per partition; leaders serve FetchClient read
   try {
     let total = 0
     for (const p of parts) {
-      const end = latest.get(partitionKey(p.topic, p.partition))!
+      const end = latest.get(tpKey(p.topic, p.partition))!
       const res = await fc.readRange({ ...p, start: 0, end }, () => {})
       assert.equal(res.records, end, `${p.topic}-${p.partition} via broker ${p.leader.nodeId}`)
       total += res.records

@@ -3,7 +3,7 @@
  * a `sluice` section with what Spark does not report (files, bytes, corrupt rows, per-partition
  * figures). Built once per batch on the coordinator; never per record.
  */
-import { toKafkaOffsets, type OffsetMap } from './offsets.js'
+import { toKafkaOffsets, type OffsetMap } from '../planner/index.js'
 
 export interface DurationMs {
   addBatch: number
