@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint'
 // reaches) may not load the coordinator's heavy or stateful modules. The rule is per folder; test
 // /unit/worker-boundary.test.ts walks the compiled import graph from the entry for the transitive
 // truth. Type-only imports are erased by tsc and allowed.
-const WORKER_SIDE = ['src/worker/**', 'src/kafka/**', 'src/sql/**', 'src/storage/**', 'src/errors.ts', 'src/errors/**']
+const WORKER_SIDE = ['src/worker/**', 'src/kafka/**', 'src/sql/**', 'src/storage/**', 'src/errors.ts', 'src/error-codes/**']
 const workerPackages = [
   { name: 'kafkajs', message: 'worker code reads Kafka with src/kafka/ (FetchClient); kafkajs is coordinator-only (src/kafka-admin/).' },
   { name: 'prom-client', message: 'worker code returns figures as data; the coordinator owns the metrics registry (src/metrics/).' },

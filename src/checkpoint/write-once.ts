@@ -10,8 +10,7 @@ import { SluiceError, isSluiceError } from '../errors.js'
 import type { Store } from '../storage/types.js'
 
 export interface WriteOnceContext {
-  /** SLUICE_CHECKPOINT_CONCURRENT or SLUICE_SINK_LOG_CONCURRENT. */
-  code: string
+  code: 'SLUICE_CHECKPOINT_CONCURRENT' | 'SLUICE_SINK_LOG_CONCURRENT'
   /** What the entry is, for messages: `offsets/12`, `_spark_metadata/19.compact`. */
   what: string
   /** Batch id for details. */

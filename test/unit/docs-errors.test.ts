@@ -1,158 +1,107 @@
 /**
- * docs/errors.md lists exactly the error codes src/ uses: every `SLUICE_…` code in the TypeScript
- * sources has a section (and a row in its area's table), every documented code is still used,
- * and each section's "Retriable" agrees with the `retriable` option at the code's throw sites.
- * The scanner itself is tested on a small fixture, so that a scanner that finds nothing cannot
- * pass for a doc that is in sync.
+ * One table of error codes (src/error-codes/): docs/errors.md is generated from it and must be
+ * fresh; every `SLUICE_…` word in src/ and test/ is a code of the table (tsc already rejects a
+ * `SluiceError` with another code; this also covers messages, comments and tests); every code of
+ * the table is still raised somewhere; `retriable` defaults come from the table.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import {
-  compareDocToSource,
-  listTypeScriptFiles,
-  parseErrorsDoc,
-  retriableSummary,
-  scanErrorCodes,
-  type ScanResult,
-} from '../../tools/gen-errors-doc.js'
+import { ERROR_AREAS, ERROR_CODES, isErrorCode } from '../../src/error-codes/index.js'
+import { deserializeError, SluiceError, serializeError } from '../../src/errors.js'
+import { DOC_PATH, renderErrorsDoc, wrap } from '../../tools/gen-errors-doc.js'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const CODE_IN_TEXT = /(?<![A-Za-z0-9_])SLUICE_[A-Z0-9]+(?:_[A-Z0-9]+)*(?![A-Za-z0-9_*])/g
+const ENV_NAME = /env(?:\.|\[['"])(SLUICE_[A-Z0-9_]+)/g
+const CODES = Object.keys(ERROR_CODES)
 
-let srcScan: ScanResult | undefined
-/** The scan of src/, made once for the tests that need it. */
-function scanSrc(): ScanResult {
-  srcScan ??= scanErrorCodes(listTypeScriptFiles(join(ROOT, 'src')), ROOT)
-  return srcScan
+function tsFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) out.push(...tsFiles(path))
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path)
+  }
+  return out
 }
 
-test('docs/errors.md documents every error code in src/ and nothing else (fix with node dist/tools/gen-errors-doc.js)', async () => {
-  const scan = scanSrc()
-  const doc = parseErrorsDoc(await readFile(join(ROOT, 'docs', 'errors.md'), 'utf8'))
-  // A scan that found nothing would make every comparison below vacuous.
-  assert.ok(scan.codes.size >= 40, `only ${scan.codes.size} codes found in src/`)
-  for (const known of ['SLUICE_CHECKPOINT_MISMATCH', 'SLUICE_INTERNAL', 'SLUICE_CONFIG_VALUE']) {
-    assert.ok(scan.codes.has(known), `${known} is found in src/`)
+/** The sources outside the table itself, relative path → text. */
+function sources(...dirs: string[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const d of dirs) {
+    for (const f of tsFiles(join(ROOT, d))) {
+      const rel = relative(ROOT, f)
+      if (!rel.startsWith('src/error-codes/')) out.set(rel, readFileSync(f, 'utf8'))
+    }
   }
-  assert.deepEqual(compareDocToSource(doc, scan), [])
-  assert.deepEqual([...doc.headings.keys()].sort(), [...scan.codes.keys()].sort())
+  return out
+}
+
+test('docs/errors.md is generated from the error table (fix: npx tsc && node dist/tools/gen-errors-doc.js)', () => {
+  assert.ok(CODES.length >= 50, `the table has only ${CODES.length} codes`)
+  const doc = readFileSync(DOC_PATH, 'utf8')
+  for (const code of CODES) assert.ok(doc.includes(`\n### ${code}\n`), `docs/errors.md has a section for ${code}`)
+  assert.equal(doc, renderErrorsDoc(), 'docs/errors.md differs from what the table generates')
 })
 
-test('codes built from a prefix are found, and the prefixes themselves are not codes', () => {
-  const scan = scanSrc()
-  for (const prefix of scan.prefixes) {
-    assert.ok(!scan.codes.has(prefix), `${prefix} is a prefix, not a code`)
-    assert.ok(
-      [...scan.codes.keys()].some((c) => c.startsWith(`${prefix}_`)),
-      `prefix ${prefix} builds at least one code`,
-    )
-  }
-})
-
-const FIXTURE_ERRORS = `
-export class SluiceError extends Error {
-  constructor(readonly code: string, message: string, readonly options: { retriable?: boolean } = {}) {
-    super(message)
-  }
-}
-`
-
-const FIXTURE_CODE = `
-import { SluiceError } from './errors.js'
-
-declare const process: { env: Record<string, string | undefined> }
-
-// SLUICE_FIX_IN_COMMENT is not a code: comments never count.
-export function corrupt(prefix: 'SLUICE_FIX_LOG' | 'SLUICE_FIX_CKPT', flag: boolean): SluiceError {
-  if (flag) return new SluiceError(\`\${prefix}_CORRUPT\`, 'x')
-  return new SluiceError('SLUICE_FIX_DIRECT', \`see [SLUICE_FIX_MENTIONED] \${String(flag)}\`, { retriable: true })
-}
-export const maybe = (ok: boolean) => new SluiceError('SLUICE_FIX_MAYBE', 'm', { retriable: ok })
-export const never = () => new SluiceError('SLUICE_FIX_MAYBE', 'n', { retriable: false })
-export const level = process.env['SLUICE_FIX_ENV']
-export const wildcard = 'rejects with SLUICE_FIX_* errors'
-export const passing = (e: { code: string }) => new SluiceError(e.code, 'p')
-export const partial = (x: string) => \`SLUICE_FIX_\${x}\`
-`
-
-test('the scanner reads literals, templates and message text, and skips comments, env names and prefixes', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-docs-errors-'))
-  try {
-    await writeFile(join(dir, 'errors.ts'), FIXTURE_ERRORS)
-    await writeFile(join(dir, 'thrower.ts'), FIXTURE_CODE)
-    const scan = scanErrorCodes(listTypeScriptFiles(dir), dir)
-    assert.deepEqual(
-      [...scan.codes.keys()],
-      [
-        'SLUICE_FIX_CKPT_CORRUPT',
-        'SLUICE_FIX_DIRECT',
-        'SLUICE_FIX_LOG_CORRUPT',
-        'SLUICE_FIX_MAYBE',
-        'SLUICE_FIX_MENTIONED',
-      ],
-    )
-    assert.deepEqual([...scan.prefixes].sort(), ['SLUICE_FIX_CKPT', 'SLUICE_FIX_LOG'])
-    assert.deepEqual(scan.passThrough.map((p) => p.file), ['thrower.ts'])
-    const summary = (code: string) => retriableSummary(scan.codes.get(code)!.sites)
-    assert.equal(summary('SLUICE_FIX_DIRECT'), 'yes')
-    assert.equal(summary('SLUICE_FIX_LOG_CORRUPT'), 'no')
-    assert.equal(summary('SLUICE_FIX_MAYBE'), 'depends')
-    assert.equal(summary('SLUICE_FIX_MENTIONED'), null)
-    assert.deepEqual(scan.codes.get('SLUICE_FIX_DIRECT')!.sites.map((s) => [s.file, s.line]), [['thrower.ts', 9]])
-  } finally {
-    await rm(dir, { recursive: true, force: true })
+test('each code is in exactly one area, and every field has text', () => {
+  const inAreas = ERROR_AREAS.flatMap(({ codes }) => Object.keys(codes))
+  assert.deepEqual([...inAreas].sort(), [...CODES].sort())
+  for (const [code, info] of Object.entries(ERROR_CODES)) {
+    for (const field of ['meaning', 'what', 'why', 'todo', 'details'] as const) {
+      assert.ok(info[field].trim() !== '', `${code}.${field} is empty`)
+    }
   }
 })
 
-test('the comparison reports missing, stale, duplicated and inconsistent entries', () => {
-  const scan = {
-    codes: new Map([
-      ['SLUICE_A_ONE', { places: [{ file: 'src/a.ts', line: 3 }], sites: [{ file: 'src/a.ts', line: 3, retriable: 'yes' as const }] }],
-      ['SLUICE_A_TWO', { places: [{ file: 'src/a.ts', line: 9 }], sites: [] }],
-      ['SLUICE_A_THREE', { places: [{ file: 'src/b.ts', line: 1 }], sites: [{ file: 'src/b.ts', line: 1, retriable: 'no' as const }] }],
-    ]),
-    prefixes: new Set<string>(),
-    passThrough: [],
+test('every SLUICE_ word in src/ and test/ is a code of the table, a prefix of its codes, or an environment variable', () => {
+  const files = sources('src', 'test')
+  const envNames = new Set<string>()
+  for (const text of files.values()) for (const m of text.matchAll(ENV_NAME)) envNames.add(m[1]!)
+  const unknown: string[] = []
+  for (const [file, text] of files) {
+    text.split('\n').forEach((line, i) => {
+      for (const [word] of line.matchAll(CODE_IN_TEXT)) {
+        if (isErrorCode(word) || envNames.has(word) || CODES.some((c) => c.startsWith(`${word}_`))) continue
+        unknown.push(`${file}:${i + 1} ${word}`)
+      }
+    })
   }
-  const markdown = [
-    '# errors',
-    '',
-    'See SLUICE_A_ONE and SLUICE_X_* and SLUICE_GONE_MENTION.',
-    '',
-    '| Code | Retriable | Meaning |',
-    '|---|---|---|',
-    '| `SLUICE_A_ONE` | yes | one |',
-    '| `SLUICE_A_THREE` | yes | three |',
-    '| `SLUICE_STALE` | no | stale |',
-    '',
-    '### SLUICE_A_ONE',
-    '- **Retriable:** no',
-    '```',
-    '### SLUICE_A_TWO',
-    '```',
-    '### SLUICE_A_THREE',
-    '- **Retriable:** no',
-    '### `SLUICE_A_THREE`',
-    '### SLUICE_STALE',
-    '- **Retriable:** no',
-  ].join('\n')
-  const doc = parseErrorsDoc(markdown)
-  assert.deepEqual([...doc.headings.keys()], ['SLUICE_A_ONE', 'SLUICE_A_THREE', 'SLUICE_STALE'])
-  const problems = compareDocToSource(doc, scan)
-  const about = (code: string, words: string) =>
-    assert.ok(
-      problems.some((p) => p.startsWith(code) && p.includes(words)),
-      `expected a problem about ${code} (${words}) in:\n${problems.join('\n')}`,
-    )
-  about('SLUICE_A_TWO', 'has no "### SLUICE_A_TWO" section')
-  about('SLUICE_A_THREE', 'more than one section')
-  about('SLUICE_STALE', 'no longer in src/')
-  about('SLUICE_STALE', 'in a table but not in src/')
-  about('SLUICE_GONE_MENTION', 'is mentioned at line 3')
-  about('SLUICE_A_ONE', 'documented as retriable no but the code says yes')
-  about('SLUICE_A_THREE', 'the table says retriable "yes"')
-  assert.ok(!problems.some((p) => p.includes('SLUICE_X')), 'a wildcard like SLUICE_X_* is no code')
+  assert.deepEqual(unknown, [])
+})
+
+test('every code of the table is raised or named somewhere in src/', () => {
+  const files = sources('src')
+  const unused = CODES.filter((code) => {
+    for (const text of files.values()) {
+      if (new RegExp(`(?<![A-Z0-9_])${code}(?![A-Z0-9_])`).test(text)) return false
+      // Built from a prefix: `${codePrefix}_CORRUPT` with codePrefix: 'SLUICE_CHECKPOINT' | ….
+      const cut = code.lastIndexOf('_')
+      const prefix = code.slice(0, cut)
+      if (text.includes(`}${code.slice(cut)}\``) && text.includes(`'${prefix}'`)) return false
+    }
+    return true
+  })
+  assert.deepEqual(unused, [])
+})
+
+test('SluiceError takes retriable from the table unless the site says otherwise', () => {
+  assert.equal(new SluiceError('SLUICE_S3_UNAVAILABLE', 'x').retriable, true)
+  assert.equal(new SluiceError('SLUICE_CONFIG_READ', 'x').retriable, false)
+  assert.equal(new SluiceError('SLUICE_FILE_IO', 'x').retriable, false)
+  assert.equal(new SluiceError('SLUICE_FILE_IO', 'x', { retriable: true }).retriable, true)
+  const back = deserializeError(serializeError(new SluiceError('SLUICE_KAFKA_FETCH', 'y', { retriable: true })))
+  assert.deepEqual([back.code, back.retriable, back.message], ['SLUICE_KAFKA_FETCH', true, 'y'])
+})
+
+test('the doc wrapper keeps lines within 100 columns and never starts a line with a list marker', () => {
+  const words = 'a '.repeat(60) + '- b 1. c ' + 'dd '.repeat(40)
+  const lines = wrap(words.trim(), '- **What:** ', '  ')
+  assert.ok(lines.length > 2)
+  for (const l of lines) assert.ok(l.length <= 100, l)
+  for (const l of lines.slice(1)) assert.match(l, /^ {2}(?![-+*]\s|\d+[.)]\s)/)
+  assert.equal(lines.join(' ').replace(/\s+/g, ' '), `- **What:** ${words.trim()}`.replace(/\s+/g, ' '))
 })
