@@ -7,8 +7,10 @@ import type { ErrorArea, ErrorCodeInfo } from './types.js'
 export const KAFKA_AREA: ErrorArea = {
   title: 'Kafka',
   intro: [
-    'The coordinator uses kafkajs for discovery, offsets and group commits, and connects with ' +
-    '`source.kafka.*`. Writer tasks read with sluice\'s own Fetch client on worker threads.',
+    'The coordinator uses kafkajs (`src/kafka-admin/`) for discovery and offsets, and connects with ' +
+    '`source.kafka.*`. The monitoring commits to `kafka.group.id` are sluice\'s own FindCoordinator ' +
+    'and OffsetCommit requests, not kafkajs. Writer tasks read with sluice\'s own Fetch client ' +
+    '(`src/kafka/`) on worker threads.',
   ],
 }
 
@@ -40,12 +42,13 @@ export const KAFKA_CODES = {
       'partitions that are new or moving, or a broker-side error that kafkajs reports (the message ' +
       'includes its name).',
     todo:
-      'usually transient: restart the query. If it persists, the kafkajs error name in the message ' +
-      'points to the cause (authorization, unknown topic, …).',
+      'nothing when it is transient: the query retries the trigger. If it persists, the kafkajs ' +
+      'error name in the message points to the cause (authorization, unknown topic, …).',
     retriableNote:
-      'It is retriable for missing offsets, and for admin failures unless kafkajs marks the error ' +
-      'as not retriable. It is raised while a trigger is planned, so the query ends even when the ' +
-      'flag is set.',
+      'retriable for missing offsets, and for admin failures unless kafkajs marks the error as not ' +
+      'retriable. A retriable one is raised while a trigger is planned and retried with the trigger ' +
+      '(see "What sluice retries by itself"); only a non-retriable one, or one that outlasts those ' +
+      'retries, ends the query.',
     details: '`partitions` (missing offsets) or `type` (kafkajs error type).',
   },
   SLUICE_KAFKA_LEADER_NOT_AVAILABLE: {

@@ -16,7 +16,7 @@ import type { PartitionInfo } from '../kafka/index.js'
 import type { PartitionLag } from './query-metrics.js'
 
 export interface SourceStatus {
-  /** `topic:partition` → latest offset (high watermark). */
+  /** `topic:partition` → latest offset (ListOffsets, READ_COMMITTED: the last stable offset). */
   latest: Map<string, number>
   /** `topic:partition` → committed offset (next offset to read). */
   committed: Map<string, number>

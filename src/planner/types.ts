@@ -48,7 +48,7 @@ export interface DataLossEvent {
 export interface PlanEndOffsetsInput {
   /** Where this batch starts: the previous batch's end offsets, or the resolved startingOffsets. */
   start: OffsetMap
-  /** Latest (high watermark) offsets of every partition the subscription covers now. */
+  /** Latest offsets (ListOffsets, READ_COMMITTED: the last stable offset) of every partition covered now. */
   latest: OffsetMap
   /** Earliest (log start) offsets; must cover every partition in `latest`. */
   earliest: OffsetMap
