@@ -3,6 +3,10 @@
  * workers), cross-field rules (exactly one subscription, min ≤ max offsets per trigger), and the
  * CLI's --trigger override. Each section is validated on its own so that problems in several
  * sections are all reported in one go.
+ *
+ * This is the one normalise step, and {@link JobConfig} is its inferred output type
+ * (`ReturnType<typeof toJobConfig>`, config/types.ts): every field's type comes from the zod
+ * schema's output, so the types cannot drift from the schema or from docs/config.md.
  */
 import { availableParallelism } from 'node:os'
 import type { z } from 'zod'
@@ -12,7 +16,7 @@ import { isMap } from './keys.js'
 import { jobSchema, SECTIONS } from './job-schema.js'
 import { ConfigCode, type ConfigCodeValue, type Problems, show } from './problems.js'
 import { parseTrigger } from './sink-schema.js'
-import type { JobConfig, SourceConfig, Subscription, Trigger } from './types.js'
+import type { JobConfig, Subscription, Trigger } from './types.js'
 
 type Obj = Record<string, unknown>
 
@@ -57,7 +61,7 @@ function checkSubscription(input: Obj, problems: Problems): boolean {
   return false
 }
 
-function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subscribed: boolean, name: string, problems: Problems): SourceConfig | undefined {
+function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subscribed: boolean, name: string, problems: Problems) {
   if (
     raw.minOffsetsPerTrigger !== undefined &&
     raw.maxOffsetsPerTrigger !== undefined &&
@@ -80,19 +84,27 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
     startingOffsets: raw.startingOffsets,
     maxOffsetsPerTrigger: raw.maxOffsetsPerTrigger,
     minOffsetsPerTrigger: raw.minOffsetsPerTrigger,
+    /** Milliseconds; Spark's default 15m. */
     maxTriggerDelayMs: raw.maxTriggerDelay,
     minPartitions: raw.minPartitions,
     failOnDataLoss: raw.failOnDataLoss,
     includeHeaders: raw.includeHeaders,
+    /** The `kafka.*` options sluice uses, with the prefix stripped, after validation. */
     kafka: {
       clientId: raw['kafka.client.id'] ?? `sluice-${name}`,
       groupId: raw['kafka.group.id'],
       requestTimeoutMs: raw['kafka.request.timeout.ms'],
+      /** Max bytes per partition per fetch request. */
       maxPartitionFetchBytes: raw['kafka.max.partition.fetch.bytes'],
       fetchMaxBytes: raw['kafka.fetch.max.bytes'],
       fetchMaxWaitMs: raw['kafka.fetch.max.wait.ms'],
     },
+    /**
+     * `kafka.metadata.max.age.ms` as given. Not used: partitions are listed on every trigger, as in
+     * Spark (docs/config.md).
+     */
     metadataRefreshMs: raw['kafka.metadata.max.age.ms'],
+    /** Commit the batch's end offsets to groupId after each batch (monitoring only). */
     commitOffsets: raw.commitOffsets,
   }
 }
@@ -170,10 +182,32 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
     return undefined
   }
   if (problems.size > 0) return undefined
+  return toJobConfig({ top, source: sourceConfigured, sink, conf, s3: s3Config, metrics, trigger, rawConf: rawConf(sectionInput('conf')) })
+}
+
+type Section<K extends keyof typeof jobSchema.shape> = z.output<(typeof jobSchema.shape)[K]>
+
+/** The validated, cross-checked parts of a job that {@link toJobConfig} assembles. */
+export interface JobParts {
+  top: Omit<z.output<typeof jobSchema>, (typeof SECTIONS)[number]>
+  source: NonNullable<ReturnType<typeof sourceConfig>>
+  sink: Section<'sink'>
+  conf: Section<'conf'>
+  s3: S3Settings
+  metrics: Section<'metrics'>
+  /** The CLI's --trigger, else sink.trigger. */
+  trigger: Trigger | undefined
+  rawConf: Record<string, string>
+}
+
+/** The normalised job; its return type is {@link JobConfig}. */
+export function toJobConfig({ top, source, sink, conf, s3, metrics, trigger, rawConf }: JobParts) {
   return {
-    name,
-    source: sourceConfigured,
+    name: top.name,
+    source,
+    /** Spark DDL as written. */
     schema: top.schema,
+    /** selectExpr list as written. */
     select: top.select,
     sink: {
       format: sink.format,
@@ -186,15 +220,25 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
       compression: sink.compression,
       mode: sink.mode,
       columnNameOfCorruptRecord: sink.columnNameOfCorruptRecord,
+      /** Compact `_spark_metadata` every N batches (spark.sql.streaming.fileSink.log.compactInterval). */
       compactInterval: conf['spark.sql.streaming.fileSink.log.compactInterval'],
+      /** spark.sql.streaming.minBatchesToRetain */
       minBatchesToRetain: conf['spark.sql.streaming.minBatchesToRetain'],
+      /** Accept a checkpoint and `_spark_metadata` that disagree (see SLUICE_CHECKPOINT_MISMATCH). */
       allowCheckpointMismatch: sink.allowCheckpointMismatch,
+      /**
+       * Budget in bytes for the output buffered in the whole process (all writer tasks together,
+       * shared equally by the tasks that can run at once), before open files are cut.
+       */
       writerMemoryBytes: sink.writerMemory,
     },
+    /** spark.sql.session.timeZone (IANA name); default: the process's zone. */
     timeZone: conf['spark.sql.session.timeZone'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-    conf: rawConf(sectionInput('conf')),
-    s3: s3Config,
+    /** Raw `conf` map as given (written into offsets/N's conf). */
+    conf: rawConf,
+    s3,
     metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled },
+    /** Worker threads in the pool (default: cores). */
     workers: top.workers ?? availableParallelism(),
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The normalised job: what `loadJob()` returns after interpolation, validation and defaults.
- * Everything downstream (planner, query loop, workers) reads this, never the raw file.
+ * Everything downstream (planner, query loop, workers) reads this, never the raw file. Only the
+ * shapes the schema's fields produce are written here; {@link JobConfig} itself is inferred.
  */
-import type { Location, S3Settings } from '../storage/types.js'
+import type { toJobConfig } from './normalize.js'
 
 export type Trigger =
   | { kind: 'processingTime'; intervalMs: number }
@@ -17,72 +18,11 @@ export type Subscription =
   | { kind: 'subscribePattern'; pattern: string }
   | { kind: 'assign'; partitions: Record<string, number[]> }
 
-export interface SourceConfig {
-  bootstrapServers: string[]
-  subscription: Subscription
-  startingOffsets: 'earliest' | 'latest' | PartitionOffsetSpec
-  maxOffsetsPerTrigger?: number | undefined
-  minOffsetsPerTrigger?: number | undefined
-  /** Milliseconds; Spark's default 15m. */
-  maxTriggerDelayMs: number
-  minPartitions?: number | undefined
-  failOnDataLoss: boolean
-  includeHeaders: boolean
-  /** Remaining `kafka.*` options with the prefix stripped, after validation. */
-  kafka: {
-    clientId: string
-    groupId?: string | undefined
-    requestTimeoutMs: number
-    /** Max bytes per partition per fetch request. */
-    maxPartitionFetchBytes: number
-    fetchMaxBytes: number
-    fetchMaxWaitMs: number
-  }
-  /**
-   * `kafka.metadata.max.age.ms` as given. Not used: partitions are listed on every trigger, as in
-   * Spark (docs/config.md).
-   */
-  metadataRefreshMs: number
-  /** Commit the batch's end offsets to groupId after each batch (issue 3). */
-  commitOffsets: boolean
-}
-
-export interface SinkConfig {
-  format: 'json'
-  path: Location
-  checkpointLocation: Location
-  partitionBy: string[]
-  coalesce: number
-  trigger: Trigger
-  outputMode: 'append'
-  compression: 'none' | 'gzip'
-  /** from_json mode. */
-  mode: 'PERMISSIVE' | 'FAILFAST'
-  columnNameOfCorruptRecord: string
-  /** Compact `_spark_metadata` every N batches (spark.sql.streaming.fileSink.log.compactInterval). */
-  compactInterval: number
-  /** spark.sql.streaming.minBatchesToRetain */
-  minBatchesToRetain: number
-  /** Accept a checkpoint and `_spark_metadata` that disagree (see SLUICE_CHECKPOINT_MISMATCH). */
-  allowCheckpointMismatch: boolean
-  /** Open-file buffer budget per writer task in bytes before files are cut (bounded memory). */
-  writerMemoryBytes: number
-}
-
-export interface JobConfig {
-  name: string
-  source: SourceConfig
-  /** Spark DDL as written. */
-  schema: string
-  /** selectExpr list as written. */
-  select: string[]
-  sink: SinkConfig
-  /** spark.sql.session.timeZone (IANA name); default: the process's zone. */
-  timeZone: string
-  /** Raw `conf` map as given (written into offsets/N's conf). */
-  conf: Record<string, string>
-  s3: S3Settings
-  metrics: { host: string; port: number; enabled: boolean }
-  /** Worker threads in the pool (default: cores). */
-  workers: number
-}
+/**
+ * The job, derived from the schema: the return type of the one normalise step
+ * (config/normalize.ts `toJobConfig`), whose fields are the zod schema's outputs. Field docs are
+ * on that step's object literal.
+ */
+export type JobConfig = ReturnType<typeof toJobConfig>
+export type SourceConfig = JobConfig['source']
+export type SinkConfig = JobConfig['sink']
