@@ -14,9 +14,9 @@
 import { randomBytes } from 'node:crypto'
 import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { SluiceError } from '../errors.js'
 import { mapFsError } from './file-errors.js'
 import type { ObjectInfo, ObjectWriter } from './types.js'
+import { checkWriterOpen, type WriterState } from './writer-state.js'
 
 export const TMP_MARKER = '.sluice-tmp-'
 const BUFFER_SIZE = 256 * 1024
@@ -33,7 +33,7 @@ export class FileObjectWriter implements ObjectWriter {
   #buf: Buffer | null = null
   #fill = 0
   #bytes = 0
-  #state: 'open' | 'closed' | 'aborted' = 'open'
+  #state: WriterState = 'open'
 
   constructor(key: string, path: string) {
     this.key = key
@@ -134,13 +134,6 @@ export class FileObjectWriter implements ObjectWriter {
   }
 
   #checkOpen(op: string): void {
-    if (this.#state !== 'open') {
-      throw new SluiceError(
-        'SLUICE_STORE_WRITER_CLOSED',
-        `${op}() on the writer of ${this.key} after it was ${this.#state}: this is a bug in the ` +
-          'caller (a file is written after its batch finished); please report it.',
-        { details: { key: this.key, state: this.#state } },
-      )
-    }
+    checkWriterOpen(this.#state, op, this.key)
   }
 }

@@ -27,6 +27,7 @@ import {
 import { SluiceError } from '../errors.js'
 import type { S3ErrorContext } from './s3-errors.js'
 import type { ObjectInfo, ObjectWriter } from './types.js'
+import { checkWriterOpen, type WriterState } from './writer-state.js'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024
@@ -64,7 +65,7 @@ export class S3ObjectWriter implements ObjectWriter {
   #inFlight = new Set<InFlight>()
   #free: Buffer[] = []
   #failure: unknown = undefined
-  #state: 'open' | 'closed' | 'aborted' = 'open'
+  #state: WriterState = 'open'
 
   constructor(target: S3WriterTarget) {
     this.#t = target
@@ -256,13 +257,6 @@ export class S3ObjectWriter implements ObjectWriter {
   }
 
   #checkOpen(op: string): void {
-    if (this.#state !== 'open') {
-      throw new SluiceError(
-        'SLUICE_STORE_WRITER_CLOSED',
-        `${op}() on the writer of ${this.key} after it was ${this.#state}: this is a bug in the ` +
-          'caller (a file is written after its batch finished); please report it.',
-        { details: { key: this.key, state: this.#state } },
-      )
-    }
+    checkWriterOpen(this.#state, op, this.key)
   }
 }

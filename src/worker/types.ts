@@ -6,6 +6,7 @@
  */
 import type { JobConfig } from '../config/types.js'
 import type { SerializedError } from '../errors.js'
+import type { ProjectionOptions } from '../sql/index.js'
 import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/request-stats.js'
 
@@ -19,15 +20,8 @@ export interface TaskRange {
   leader: { nodeId: number; host: string; port: number }
 }
 
-export interface TaskProjection {
-  schema: string
-  select: string[]
-  partitionBy: string[]
-  timeZone: string
-  mode: 'PERMISSIVE' | 'FAILFAST'
-  columnNameOfCorruptRecord: string
-  includeHeaders: boolean
-}
+/** sql's ProjectionOptions with the schema as DDL text (parsed once per worker). */
+export type TaskProjection = Omit<ProjectionOptions, 'schema'> & { schema: string }
 
 /** The projection of a job, as plain data a worker compiles (see compile-projection.ts). */
 export function taskProjection(c: JobConfig): TaskProjection {
