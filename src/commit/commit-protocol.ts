@@ -46,6 +46,8 @@ export interface CommitProtocolOptions {
   checkpointUri: string
   outputUri: string
   log: Logger
+  /** How long the intent files of losing attempts stay swept (default 10 min, see attempt-cleanup.ts). */
+  lingerMs?: number
 }
 
 /** Where the query goes on after reading the logs. Offsets as stored (Kafka JSON). */
@@ -74,7 +76,7 @@ export class CommitProtocol {
     this.checkpoint = new CheckpointLog(o.checkpoint)
     this.sinkLog = new FileSinkLog(o.output, { compactInterval: o.compactInterval })
     this.lease = new OwnerLease(o.checkpoint, o.runId)
-    this.#stores = { checkpoint: o.checkpoint, output: o.output, log: o.log }
+    this.#stores = { checkpoint: o.checkpoint, output: o.output, log: o.log, swept: new Set() }
   }
 
   /**
@@ -211,6 +213,7 @@ export class CommitProtocol {
       batchId,
       async (b) => (b === batchId && committed !== null ? committed : this.#committedUris(b)),
       winner,
+      this.#o.lingerMs ?? SINK_LOG_CLEANUP_DELAY_MS,
     )
   }
 

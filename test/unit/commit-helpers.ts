@@ -53,7 +53,7 @@ function crashing(store: Store, ops: string[], crashAt: number, dead: { v: boole
   })
 }
 
-export function proc(root: string, runId: string, o: { crashAt?: number; compactInterval?: number; minBatchesToRetain?: number } = {}): Proc {
+export function proc(root: string, runId: string, o: { crashAt?: number; compactInterval?: number; minBatchesToRetain?: number; lingerMs?: number } = {}): Proc {
   const ops: string[] = []
   const dead = { v: false }
   const wrap = (s: Store): Store => crashing(s, ops, o.crashAt ?? Number.POSITIVE_INFINITY, dead)
@@ -69,6 +69,7 @@ export function proc(root: string, runId: string, o: { crashAt?: number; compact
     checkpointUri: `file://${root}/cp/`,
     outputUri: `file://${root}/out/`,
     log: createLogger({ level: 'silent' }),
+    lingerMs: o.lingerMs ?? 0,
   })
   return { runId, checkpoint, output, protocol, ops }
 }
@@ -83,9 +84,9 @@ export function recordsOf(batchId: number): string[] {
 }
 
 /** What a writer task does for one attempt: per file, lease check → intent → complete. */
-export async function writeAttempt(p: Proc, batchId: number, uuid: string, records = recordsOf(batchId), perFile = 4): Promise<ObjectInfo[]> {
+export async function writeAttempt(p: Proc, batchId: number, uuid: string, records = recordsOf(batchId), perFile = 4, firstSeq = 0): Promise<ObjectInfo[]> {
   const infos: ObjectInfo[] = []
-  for (let i = 0, seq = 0; i < records.length; i += perFile, seq++) {
+  for (let i = 0, seq = firstSeq; i < records.length; i += perFile, seq++) {
     const key = `dt=x/part-00000-${uuid}-c${String(seq).padStart(3, '0')}.json`
     await new OwnerLease(p.checkpoint, p.runId).check(batchId)
     await p.checkpoint.put(intentKey(batchId, uuid, 0, seq), serializeIntent({ batchId, attempt: uuid, writer: 0, keys: [key] }))

@@ -126,9 +126,10 @@ test('data fencing: a fenced process is stopped at each step, and its late files
   await a.protocol.beginBatch(1, entry(20))
   const aUuid = a.protocol.newAttempt(1)
   // A's first file of batch 1 is complete; then B takes over.
-  await writeAttempt(a, 1, aUuid, ['r10', 'r11', 'r12', 'r13'])
+  const [aFirst] = await writeAttempt(a, 1, aUuid, ['r10', 'r11', 'r12', 'r13'])
+  const aFirstBody = (await a.output.get(aFirst!.key))!
 
-  const b = proc(r, 'run-b')
+  const b = proc(r, 'run-b', { lingerMs: 600_000 })
   const resolution = await b.protocol.open()
   assert.deepEqual({ next: resolution.nextBatchId, rerun: resolution.rerun?.batchId }, { next: 1, rerun: 1 })
 
@@ -140,18 +141,26 @@ test('data fencing: a fenced process is stopped at each step, and its late files
   await assert.rejects(a.protocol.commitBatch(1, []), taken)
 
   await continueTo(b, resolution, 1)
-  // A zombie whose check passed just before B took over completes a file late, for the batch B
-  // committed: different attempt, different key: nothing of B's is replaced.
-  const late: Proc = { ...a, runId: 'run-b' } // its check passed: emulate with B's run id
-  const lateFiles = await writeAttempt(late, 1, aUuid, ['r10', 'r11', 'r12', 'r13', 'r14', 'r15'], 6)
+  assert.equal(await b.output.get(aFirst!.key), null, 'the re-run removed what A had completed')
+  // Uploads A had sent before the lease moved complete late, after B committed batch 1: the
+  // first file again (its intent was written before B took over), and one more (check passed,
+  // intent and file written late). Different attempt, different keys: nothing of B's is replaced.
+  await b.output.put(aFirst!.key, aFirstBody)
+  const late: Proc = { ...a, runId: 'run-b' } // its lease check passed before B took over
+  const lateFiles = await writeAttempt(late, 1, aUuid, ['r14', 'r15', 'r16', 'r17', 'r18', 'r19'], 6, 1)
   const committed = new Set((await b.protocol.sinkLog.get(1))!.map((f) => f.path))
-  assert.ok(lateFiles.every((f) => !committed.has(b.output.uri(f.key))), 'the late files have keys of their own')
-  assert.deepEqual(await sparkRecords(b), [...expected(1)], 'Spark readers never see the late files')
-  // The next commit's sweep removes them from plain listings.
+  for (const f of [aFirst!, ...lateFiles]) assert.ok(!committed.has(b.output.uri(f.key)), `${f.key} is a key of A's own`)
+  assert.deepEqual(await sparkRecords(b), expected(1), 'Spark readers never see the late files')
+  // The next commit's sweep removes them from plain listings; A's intents stay swept a while.
   await runBatch(b, 2)
   assert.deepEqual(await sparkRecords(b), expected(2))
   assert.deepEqual(await listingRecords(r), expected(2), 'a plain listing sees each record once after the sweep')
+  assert.equal((await intentFiles(r)).length, 2, "A's intents linger (lingerMs), B's are gone")
+  // Once they are old enough, the next sweep (here: a restart's) drops them.
+  const c = proc(r, 'run-c', { lingerMs: 0 })
+  await c.protocol.open()
   assert.deepEqual(await intentFiles(r), [])
+  assert.deepEqual(await listingRecords(r), expected(2))
 })
 
 test('no two attempts share a key: the attempt id differs per run and per attempt', () => {
