@@ -55,15 +55,20 @@ export const CHECKPOINT_CODES = {
     meaning: 'A checkpoint file cannot be parsed',
     retriable: false,
     what:
-      'a checkpoint file cannot be parsed: `metadata`, `offsets/N`, `commits/N` or `sources/0/0`. ' +
-      'It has no `v1` version line, a line is not valid JSON, the metadata or commit object or a ' +
+      'a checkpoint file cannot be parsed: `metadata`, `offsets/N`, `commits/N`, `sources/0/0`, ' +
+      'the owner lease `sluice/owner` or an intent file `sluice/intents/N/…` (not JSON, or without ' +
+      'its `runId` / `keys`). It has no `v1` version line, a line is not valid JSON, the metadata or commit object or a ' +
       'number in it is wrong, `sources/0/0` is empty, or the offsets are not Kafka offsets of the ' +
       'form `{"topic":{"0":123}}`. This code is also raised when the checkpoint belongs to a query ' +
       'with other or several sources.',
     why: 'the file was truncated, edited by hand, or written for another query or source.',
     todo:
       'restore the file from a backup. If it is the newest entry and its batch was never ' +
-      'committed, deleting it lets the batch run again. For a checkpoint of another query, point ' +
+      'committed, deleting it lets the batch run again. A damaged `sluice/owner` can be deleted once ' +
+      'no other sluice process runs on the checkpoint (the next run writes it again). A damaged ' +
+      'intent file lists files of one attempt (their names contain the attempt id of its directory): ' +
+      'delete those files from the output if the batch is not committed, then the intent file. ' +
+      'For a checkpoint of another query, point ' +
       '`checkpointLocation` at this query\'s checkpoint, or at an empty directory to start over.',
     details:
       '`where` (the file), plus `line` and `text` for a JSON error, `firstLine` for a missing ' +
@@ -99,8 +104,10 @@ export const CHECKPOINT_CODES = {
     meaning: 'Another process took over the checkpoint',
     retriable: false,
     what:
-      'before committing a batch, this process found that `sluice/owner` in the checkpoint names ' +
-      'another run (or was removed). The process stops before writing `_spark_metadata/N`.',
+      'before writing `offsets/N`, before a writer task completes files, or before ' +
+      '`_spark_metadata/N`, this process found that `sluice/owner` in the checkpoint names another ' +
+      'run (or was removed). The process stops before that write or completion; files it had ' +
+      'already completed carry its own attempt id, are never committed, and are removed by the new owner.',
     why: 'a second sluice process was started on the same checkpoint and took the lease.',
     todo:
       'two queries must never share a checkpoint: stop one of them. The process that owns the ' +

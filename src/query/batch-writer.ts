@@ -1,19 +1,15 @@
 /**
  * The sink half of a batch (Spark's addBatch): turn the batch's offset ranges into coalesce-N
- * writer tasks, run them on the worker pool, and return the files they made visible. Before a
- * re-run it removes the files an earlier attempt of the same batch made visible, using the
- * intent files the writers leave in the checkpoint, so that plain listings of the output prefix
- * see every record exactly once too.
+ * writer tasks, run them on the worker pool, and return the files they made visible. Every
+ * attempt writes under its own file UUID (from the commit protocol, src/commit); removing what
+ * earlier or losing attempts left is the protocol's job too.
  */
 import { Piscina } from 'piscina'
-import { createHash } from 'node:crypto'
 import { deserializeError, SluiceError } from '../errors.js'
-import type { Logger } from '../log.js'
 import { assignWriters, splitKey, splitRanges, type OffsetMap, type OffsetRange } from '../planner/index.js'
-import type { Store, StoreSpec } from '../storage/types.js'
+import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/index.js'
 import {
-  intentPrefix,
   writerTaskFile,
   type TaskProjection,
   type WriterFailure,
@@ -45,33 +41,24 @@ const TASKS_PER_WORKER = 2
 export class BatchWriter {
   #pool: Piscina
   #config: JobConfig
-  #queryId: string
-  #output: Store
-  #checkpoint: Store
+  #runId: string
   #outputSpec: StoreSpec
   #checkpointSpec: StoreSpec
   #projection: TaskProjection
-  #log: Logger
   #onRequests: RequestSink
 
   constructor(o: {
     config: JobConfig
-    queryId: string
-    output: Store
-    checkpoint: Store
+    runId: string
     outputSpec: StoreSpec
     checkpointSpec: StoreSpec
-    log: Logger
     onRequests: RequestSink
   }) {
     this.#onRequests = o.onRequests
     this.#config = o.config
-    this.#queryId = o.queryId
-    this.#output = o.output
-    this.#checkpoint = o.checkpoint
+    this.#runId = o.runId
     this.#outputSpec = o.outputSpec
     this.#checkpointSpec = o.checkpointSpec
-    this.#log = o.log
     const c = o.config
     this.#projection = taskProjection(c)
     this.#pool = new Piscina({
@@ -88,30 +75,8 @@ export class BatchWriter {
     return this.#pool
   }
 
-  /** Deterministic file UUID for (query, batch): a re-run of a batch rewrites the same keys. */
-  fileUuid(batchId: number): string {
-    const h = createHash('sha256').update(`${this.#queryId}/${batchId}`).digest('hex')
-    // Shaped as a version-4-looking UUID so tools that parse Spark's names accept it.
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((Number.parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
-  }
-
-  /** Removes what an earlier attempt of this batch made visible (per its intent files). */
-  async removeEarlierAttempt(batchId: number): Promise<number> {
-    const intents = await this.#checkpoint.list(intentPrefix(batchId))
-    if (intents.length === 0) return 0
-    const keys = new Set<string>()
-    for (const intent of intents) {
-      const body = await this.#checkpoint.get(intent.key)
-      if (body === null) continue
-      for (const k of (JSON.parse(body.toString('utf8')) as { keys: string[] }).keys) keys.add(k)
-    }
-    await this.#output.delete([...keys])
-    await this.#checkpoint.delete(intents.map((i) => i.key))
-    this.#log.info({ batchId, removedFiles: keys.size }, 'removed the files of an earlier attempt of this batch')
-    return keys.size
-  }
-
-  async write(batchId: number, start: OffsetMap, end: OffsetMap, leaders: Map<string, PartitionInfo>): Promise<BatchWriteResult> {
+  /** Runs attempt `uuid` of batch N (see CommitProtocol.newAttempt). */
+  async write(batchId: number, uuid: string, start: OffsetMap, end: OffsetMap, leaders: Map<string, PartitionInfo>): Promise<BatchWriteResult> {
     const c = this.#config
     const ranges: OffsetRange[] = []
     for (const [key, e] of end) {
@@ -123,7 +88,6 @@ export class BatchWriter {
     }
     const split = splitRanges(ranges, c.source.minPartitions)
     const groups = assignWriters(split, c.sink.coalesce)
-    const uuid = this.fileUuid(batchId)
     const writeEmpty = c.sink.partitionBy.length === 0
     const tasks: WriterTask[] = groups.map((group, writer) => ({
       ...this.#task(batchId, uuid, writer),
@@ -184,6 +148,7 @@ export class BatchWriter {
       batchId,
       writer,
       fileUuid,
+      runId: this.#runId,
       ranges: [],
       projection: this.#projection,
       output: this.#outputSpec,

@@ -4,21 +4,14 @@
  * Per trigger: latestOffset (discover partitions, list offsets) → plan the end offsets
  * (maxOffsetsPerTrigger, …) → walCommit (`offsets/N`) → addBatch (writer tasks on the pool, then
  * `_spark_metadata/N`, the sink's commit point) → commitOffsets (`commits/N`) → progress event.
- * Restart follows Spark's populateStartOffsets, with sluice's mismatch checks (resolveRestart).
+ * The log writes, restart resolution, re-run cleanup, fencing and the retry policy are the commit
+ * protocol's (src/commit); this file keeps the trigger loop, the batch's plan and the events.
  */
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import {
-  CheckpointLog,
-  defaultOffsetConf,
-  FileSinkLog,
-  kafkaSource,
-  loadRestart,
-  type OffsetsEntry,
-  type RestartState,
-  type SinkFileStatus,
-} from '../checkpoint/index.js'
+import { defaultOffsetConf, type OffsetsEntry } from '../checkpoint/index.js'
+import { CommitProtocol, isConcurrentWrite, RetryPolicy, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
 import type { JobConfig } from '../config/types.js'
 import { isSluiceError, SluiceError } from '../errors.js'
 import type { PartitionInfo } from '../kafka/index.js'
@@ -29,7 +22,6 @@ import {
   fromKafkaOffsets,
   nextTriggerTime,
   planEndOffsets,
-  splitKey,
   toKafkaOffsets,
   tpKey,
   type OffsetMap,
@@ -39,20 +31,12 @@ import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics
 import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
-import { buildProgress, sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
+import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
+import { commitToGroup, committedBatchReport, describeSource } from './batch-report.js'
 import { resolveStartingOffsets } from './starting-offsets.js'
-import { OwnerLease } from './owner-lease.js'
 
-/** Spark's blockSize for S3A files in the sink log (fs.s3a.block.size). */
-const S3A_BLOCK_SIZE = 33554432
 /** How long to wait between polls when the trigger interval is 0 and there is no new data. */
 const IDLE_POLL_MS = 100
-/** Retries of a batch whose writers failed with a retriable error (leader moved, broker down). */
-const BATCH_ATTEMPTS = 6
-/** Triggers in a row that may fail with a retriable error (backoff 1 s doubling to 30 s: ~4 min). */
-const TRIGGER_ATTEMPTS = 10
-/** A log entry that already exists: another writer (fenced by the owner lease) got there first. */
-const CONCURRENT_CODES = new Set(['SLUICE_CHECKPOINT_CONCURRENT', 'SLUICE_SINK_LOG_CONCURRENT'])
 /** Spark's QueryIdleEvent: after this long without a batch. */
 const IDLE_EVENT_MS = 10_000
 const RECENT_PROGRESS = 100
@@ -72,6 +56,20 @@ export interface StreamingQueryEvents {
   s3Requests: [RequestRecord[]]
   /** sluice: a batch failed with a retriable error and is being retried. */
   batchRetry: [{ batchId: number; attempt: number; code: string }]
+}
+
+/** One batch to write and commit (a new one, or a re-run of an uncommitted one). */
+interface BatchRun {
+  batchId: number
+  start: OffsetMap
+  end: OffsetMap
+  latest: OffsetMap
+  parts: PartitionInfo[]
+  triggerStart: number
+  t0: number
+  latestOffsetMs: number
+  walCommitMs: number
+  rerun: boolean
 }
 
 export type QueryState = 'starting' | 'active' | 'idle' | 'terminated'
@@ -99,11 +97,10 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   #resolveDone!: () => void
   #checkpointStore!: Store
   #outputStore!: Store
-  #checkpoint!: CheckpointLog
-  #sinkLog!: FileSinkLog
+  #protocol!: CommitProtocol
+  readonly #retry = new RetryPolicy()
   #admin!: KafkaAdmin
   #writer: BatchWriter | null = null
-  #lease!: OwnerLease
   /** End offsets of the last committed batch: the next batch starts here. */
   #committed: OffsetMap | null = null
   #nextBatchId = 0
@@ -120,15 +117,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     this.#done = new Promise((resolve) => {
       this.#resolveDone = resolve
     })
-    const sub = config.source.subscription
-    this.#sourceDescription =
-      sub.kind === 'subscribe'
-        ? `KafkaV2[Subscribe[${sub.topics.join(', ')}]]`
-        : sub.kind === 'subscribePattern'
-          ? `KafkaV2[SubscribePattern[${sub.pattern}]]`
-          : `KafkaV2[Assign[${Object.entries(sub.partitions)
-              .flatMap(([t, ps]) => ps.map((p) => `${t}-${p}`))
-              .join(', ')}]]`
+    this.#sourceDescription = describeSource(config.source.subscription)
   }
 
   get isActive(): boolean {
@@ -167,8 +156,17 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     const checkpointSpec: StoreSpec = { location: c.sink.checkpointLocation, s3: c.s3 }
     this.#outputStore = createStore(outputSpec)
     this.#checkpointStore = createStore(checkpointSpec)
-    this.#checkpoint = new CheckpointLog(this.#checkpointStore)
-    this.#sinkLog = new FileSinkLog(this.#outputStore, { compactInterval: c.sink.compactInterval })
+    this.#protocol = new CommitProtocol({
+      checkpoint: this.#checkpointStore,
+      output: this.#outputStore,
+      runId: this.runId,
+      compactInterval: c.sink.compactInterval,
+      minBatchesToRetain: c.sink.minBatchesToRetain,
+      allowMismatch: c.sink.allowCheckpointMismatch,
+      checkpointUri: c.sink.checkpointLocation.original,
+      outputUri: c.sink.path.original,
+      log: this.#log,
+    })
     this.#admin = new KafkaAdmin({
       bootstrapServers: c.source.bootstrapServers,
       clientId: c.source.kafka.clientId,
@@ -176,16 +174,15 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       logger: this.#log.child({ component: 'kafka' }),
     })
     try {
-      await this.#recover()
+      // Reads the checkpoint and the sink log and decides where to resume (before writing anything).
+      this.#apply(await this.#protocol.open())
+      this.id = this.#protocol.queryId
       await this.#admin.connect()
       this.#writer = new BatchWriter({
         config: c,
-        queryId: this.id,
-        output: this.#outputStore,
-        checkpoint: this.#checkpointStore,
+        runId: this.runId,
         outputSpec,
         checkpointSpec,
-        log: this.#log,
         onRequests: (r) => this.emit('s3Requests', r),
       })
       if (c.metrics.enabled) {
@@ -211,94 +208,23 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     })
   }
 
-  /** Reads the checkpoint and the sink log and decides where to resume (before writing anything). */
-  async #recover(): Promise<void> {
-    const c = this.config
-    // The lease first: a process still running on this checkpoint stops before its next log
-    // write, so what is read below cannot change underneath.
-    this.#lease = new OwnerLease(this.#checkpointStore, this.runId)
-    await this.#lease.acquire()
-    const state = await loadRestart(this.#checkpoint, this.#sinkLog, {
-      allowMismatch: c.sink.allowCheckpointMismatch,
-      checkpointUri: c.sink.checkpointLocation.original,
-      outputUri: c.sink.path.original,
-    })
-    const plan = state.plan
-    this.id = state.queryId ?? randomUUID()
-    if ((plan.kind === 'fresh' || plan.kind === 'resume') && plan.warning !== undefined) {
-      this.#log.warn({ plan }, plan.warning)
-    }
-    const [checkpointProtection, outputProtection] = await Promise.all([
-      this.#checkpointStore.probeConditionalWrites(`sluice/probe-${this.runId}`),
-      this.#outputStore.probeConditionalWrites(`_sluice-probe-${this.runId}`),
-    ])
-    if (checkpointProtection !== 'enforced' || outputProtection !== 'enforced') {
-      this.#log.warn(
-        { checkpoint: checkpointProtection, output: outputProtection },
-        'this store does not enforce conditional writes (If-None-Match: *): a second process on the same checkpoint is fenced only by ' +
-          'the sluice/owner lease checked before offsets/N and _spark_metadata/N and by existence checks before each log write, which leave a short race window; ' +
-          'run exactly one process per checkpoint',
-      )
-    }
-    if (state.queryId === null) await this.#checkpoint.writeMetadata(this.id)
-    await this.#applyRestart(state)
-  }
-
-  /**
-   * After a retriable failure mid-trigger (Kafka or S3 unavailable): re-read the logs and resume
-   * exactly as a restarted process would (re-run, commit-only or resume), so no half-done step is
-   * ever repeated or skipped.
-   */
-  async #resync(): Promise<void> {
-    const c = this.config
-    const state = await loadRestart(this.#checkpoint, this.#sinkLog, {
-      allowMismatch: c.sink.allowCheckpointMismatch,
-      checkpointUri: c.sink.checkpointLocation.original,
-      outputUri: c.sink.path.original,
-    })
-    await this.#applyRestart(state)
-  }
-
-  async #applyRestart(state: RestartState): Promise<void> {
-    const plan = state.plan
-    this.#log.info({ restart: plan }, 'checkpoint read')
-    const start = state.startOffsets === null ? null : fromKafkaOffsets(state.startOffsets)
-    this.#pendingRerun = null
-    switch (plan.kind) {
-      case 'fresh':
-      case 'resume':
-        this.#nextBatchId = plan.nextBatchId
-        this.#committed = start
-        return
-      case 'commit-only':
-        await this.#lease.check(plan.batchId)
-        await this.#checkpoint.writeCommit(plan.batchId)
-        this.#log.info({ batchId: plan.batchId }, 'batch was already in _spark_metadata: wrote only commits/N (sink write skipped)')
-        this.#committed = start
-        this.#nextBatchId = plan.batchId + 1
-        return
-      case 'rerun':
-        this.#nextBatchId = plan.batchId
-        this.#pendingRerun = {
-          batchId: plan.batchId,
-          start: start ?? new Map(),
-          end: fromKafkaOffsets(kafkaSource(state.batchEntry!, `offsets/${plan.batchId}`)),
-        }
-        return
-    }
+  #apply(r: Resolution): void {
+    const start = r.start === null ? null : fromKafkaOffsets(r.start)
+    this.#nextBatchId = r.nextBatchId
+    this.#committed = r.rerun === null ? start : null
+    this.#pendingRerun = r.rerun === null ? null : { batchId: r.rerun.batchId, start: start ?? new Map(), end: fromKafkaOffsets(r.rerun.end) }
   }
 
   #pendingRerun: { batchId: number; start: OffsetMap; end: OffsetMap } | null = null
 
   async #run(): Promise<void> {
     const trigger = this.config.sink.trigger
-    let failures = 0
     let resync = false
     try {
       while (!this.#stopping) {
         try {
           if (resync) {
-            await this.#resync()
+            this.#apply(await this.#protocol.resync())
             resync = false
           }
           if (this.#pendingRerun !== null) {
@@ -312,7 +238,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
           }
           const triggerStart = Date.now()
           const ran = await this.#trigger(triggerStart)
-          failures = 0
+          this.#retry.succeeded()
           if (trigger.kind === 'once') break
           if (trigger.kind === 'availableNow' && !ran) break
           if (this.#stopping) break
@@ -321,24 +247,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
           const next = interval > 0 ? nextTriggerTime(triggerStart, interval) : ran ? Date.now() : Date.now() + IDLE_POLL_MS
           await this.#sleepUntil(next)
         } catch (err) {
-          // A log entry written by a process we have just fenced (it held the lease until we took
-          // it): if the lease is still ours, the logs say where to go on.
-          if (isSluiceError(err) && CONCURRENT_CODES.has(err.code)) {
-            await this.#lease.check(this.#nextBatchId)
-            if (++failures > TRIGGER_ATTEMPTS) throw err
-            this.#log.warn({ err: { code: err.code, message: err.message } }, 'a log entry was written by the process this one fenced; resuming from the logs')
-            resync = true
-            continue
-          }
-          // Kafka or S3 briefly unavailable: wait, re-read the logs, go on where they say.
-          if (!isSluiceError(err) || !err.retriable || this.#stopping || ++failures > TRIGGER_ATTEMPTS) throw err
-          const delay = Math.min(30_000, 1000 * 2 ** (failures - 1))
-          this.#log.warn(
-            { attempt: failures, of: TRIGGER_ATTEMPTS, err: { code: err.code, message: err.message }, retryInMs: delay },
-            'trigger failed with a retriable error; resuming from the checkpoint after a pause',
-          )
-          this.emit('batchRetry', { batchId: this.#nextBatchId, attempt: failures, code: err.code })
-          await this.#sleepUntil(Date.now() + delay)
+          await this.#onFailure(err)
           resync = true
         }
       }
@@ -346,6 +255,27 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     } catch (err) {
       await this.#shutdown(err)
     }
+  }
+
+  /** The one retry policy (src/commit/retry-policy.ts); throws when the query must end. */
+  async #onFailure(err: unknown): Promise<void> {
+    // A log entry written by a process we have just fenced (it held the lease until we took it):
+    // if the lease is still ours, the logs say where to go on.
+    if (isConcurrentWrite(err)) await this.#protocol.lease.check(this.#nextBatchId)
+    const d = this.#retry.decide(err, this.#stopping)
+    const logged = { code: d.err.code, message: d.err.message }
+    if (d.kind === 'concurrent') {
+      this.#log.warn({ err: logged }, 'a log entry was written by the process this one fenced; resuming from the logs')
+      return
+    }
+    // Kafka or S3 briefly unavailable, a writer task's leader moved: wait, re-read the logs, go
+    // on where they say (re-running the batch when it was not committed).
+    this.#log.warn(
+      { attempt: d.attempt, of: RETRY_ATTEMPTS, err: logged, retryInMs: d.delayMs },
+      'trigger failed with a retriable error; resuming from the checkpoint after a pause',
+    )
+    this.emit('batchRetry', { batchId: this.#nextBatchId, attempt: d.attempt, code: d.err.code })
+    await this.#sleepUntil(Date.now() + d.delayMs)
   }
 
   #maybeIdle(): void {
@@ -415,8 +345,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       metadata: { batchWatermarkMs: 0, batchTimestampMs: triggerStart, conf: this.#offsetConf() },
       sources: [toKafkaOffsets(plan.end)],
     }
-    await this.#lease.check(batchId)
-    await this.#checkpoint.writeOffsets(batchId, entry)
+    await this.#protocol.beginBatch(batchId, entry)
     const walCommitMs = performance.now() - t1
     await this.#execute({
       batchId,
@@ -440,19 +369,17 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   }
 
   async #initialOffsets(parts: PartitionInfo[], earliest: OffsetMap, latest: OffsetMap): Promise<OffsetMap> {
-    const stored = await this.#checkpoint.readInitialOffsets()
+    const stored = await this.#protocol.checkpoint.readInitialOffsets()
     if (stored !== null) return fromKafkaOffsets(stored)
     const initial = resolveStartingOffsets(this.config.source.startingOffsets, parts, earliest, latest)
-    await this.#checkpoint.writeInitialOffsets(toKafkaOffsets(initial))
+    await this.#protocol.checkpoint.writeInitialOffsets(toKafkaOffsets(initial))
     return initial
   }
 
   /** Re-runs an uncommitted batch with exactly its recorded range. */
   async #rerun(batchId: number, start: OffsetMap, end: OffsetMap): Promise<void> {
-    if ((await this.#sinkLog.get(batchId)) !== null) {
-      // Committed to the sink meanwhile (by a process fenced since): only commits/N is missing.
-      await this.#lease.check(batchId)
-      await this.#checkpoint.writeCommit(batchId)
+    if ((await this.#protocol.prepareRerun(batchId)) === 'committed') {
+      // Committed to the sink meanwhile (by a process fenced since): only commits/N was missing.
       this.#committed = end
       this.#nextBatchId = batchId + 1
       return
@@ -478,154 +405,50 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     })
   }
 
-  async #execute(b: {
-    batchId: number
-    start: OffsetMap
-    end: OffsetMap
-    latest: OffsetMap
-    parts: PartitionInfo[]
-    triggerStart: number
-    t0: number
-    latestOffsetMs: number
-    walCommitMs: number
-    rerun: boolean
-  }): Promise<void> {
+  async #execute(b: BatchRun): Promise<void> {
     const writer = this.#writer!
     this.state = 'active'
     const t2 = performance.now()
-    let result: BatchWriteResult | null = null
-    let parts = b.parts
-    for (let attempt = 1; ; attempt++) {
-      const leaders = new Map(parts.map((p) => [tpKey(p.topic, p.partition), p]))
-      try {
-        if (b.rerun || attempt > 1) await writer.removeEarlierAttempt(b.batchId)
-        result = await writer.write(b.batchId, b.start, b.end, leaders)
-        break
-      } catch (err) {
-        if (!isSluiceError(err) || !err.retriable || attempt >= BATCH_ATTEMPTS || this.#stopping) throw err
-        const delay = Math.min(30_000, 500 * 2 ** (attempt - 1))
-        this.#log.warn({ batchId: b.batchId, attempt, err: { code: err.code, message: err.message }, retryInMs: delay }, 'batch failed with a retriable error; retrying')
-        this.emit('batchRetry', { batchId: b.batchId, attempt, code: err.code })
-        await sleep(delay)
-        parts = await this.#admin.discover(this.config.source.subscription)
-      }
-    }
-    await this.#lease.check(b.batchId)
-    const statuses: SinkFileStatus[] = result.files.map((f) => ({
-      path: this.#outputStore.uri(f.key),
-      size: f.size,
-      isDir: false,
-      modificationTime: f.lastModified,
-      blockReplication: 1,
-      blockSize: S3A_BLOCK_SIZE,
-      action: 'add',
-    }))
-    await this.#sinkLog.add(b.batchId, statuses)
-    const addBatchMs = performance.now() - t2
-    const t3 = performance.now()
-    await this.#checkpoint.writeCommit(b.batchId)
-    const commitOffsetsMs = performance.now() - t3
+    const leaders = new Map(b.parts.map((p) => [tpKey(p.topic, p.partition), p]))
+    const uuid = this.#protocol.newAttempt(b.batchId)
+    const result = await writer.write(b.batchId, uuid, b.start, b.end, leaders)
+    const writeMs = performance.now() - t2
+    const { sinkLogMs, commitMs } = await this.#protocol.commitBatch(b.batchId, result.files)
     this.#committed = b.end
     this.#nextBatchId = b.batchId + 1
     this.#lastBatchEnd = Date.now()
-    await this.#housekeeping(b.batchId)
-    await this.#commitToGroup(b.batchId, b.end)
-
-    const durationMs: DurationMs = {
-      addBatch: Math.round(addBatchMs),
-      commitOffsets: Math.round(commitOffsetsMs),
+    await commitToGroup(this.#admin, this.config, this.#log, b.batchId, b.end)
+    this.#report(b, result, {
+      addBatch: Math.round(writeMs + sinkLogMs),
+      commitOffsets: Math.round(commitMs),
       getBatch: 0,
       latestOffset: Math.round(b.latestOffsetMs),
       queryPlanning: 0,
       triggerExecution: Math.round(performance.now() - b.t0),
       walCommit: Math.round(b.walCommitMs),
-    }
-    const filesPerDirectory: Record<string, number> = {}
-    let bytes = 0
-    for (const f of result.files) {
-      const dir = f.key.includes('/') ? f.key.slice(0, f.key.lastIndexOf('/')) : ''
-      filesPerDirectory[dir] = (filesPerDirectory[dir] ?? 0) + 1
-      bytes += f.size
-    }
-    const progress = buildProgress({
+    })
+  }
+
+  /** The progress event and the `batch committed` log line of a committed batch. */
+  #report(b: BatchRun, result: BatchWriteResult, durationMs: DurationMs): void {
+    const { progress, logFields } = committedBatchReport({
       id: this.id,
       runId: this.runId,
       name: this.config.name,
-      batchId: b.batchId,
-      triggerStartMs: b.triggerStart,
-      previousTriggerStartMs: this.#previousTriggerStart,
-      numInputRows: result.rows,
-      durationMs,
-      sourceDescription: this.#sourceDescription,
       sinkPath: this.config.sink.path.original,
-      start: b.start,
-      end: b.end,
-      latest: b.latest,
-      figures: {
-        filesWritten: result.files.length,
-        bytesWritten: bytes,
-        corruptRows: result.corruptRows,
-        lostOffsets: result.lostOffsets,
-        filesPerDirectory,
-        rerun: b.rerun,
-      },
+      sourceDescription: this.#sourceDescription,
+      previousTriggerStartMs: this.#previousTriggerStart,
+      batch: b,
+      result,
+      durationMs,
     })
     this.#previousTriggerStart = b.triggerStart
     this.lastProgress = progress
     this.recentProgress.push(progress)
     if (this.recentProgress.length > RECENT_PROGRESS) this.recentProgress.shift()
-    const src = progress.sources[0]!
-    this.#log.info(
-      {
-        batchId: b.batchId,
-        progress,
-        rows: result.rows,
-        inputRowsPerSecond: Math.round(progress.inputRowsPerSecond),
-        processedRowsPerSecond: Math.round(progress.processedRowsPerSecond),
-        offsetsBehindLatest: { avg: src.metrics.avgOffsetsBehindLatest, max: src.metrics.maxOffsetsBehindLatest },
-        files: result.files.length,
-        bytes,
-        corruptRows: result.corruptRows,
-        durationMs,
-      },
-      'batch committed',
-    )
+    this.#log.info(logFields, 'batch committed')
     this.emit('progress', progress)
     this.#emitStatus(b.latest, b.end, b.parts)
-  }
-
-  /**
-   * Monitoring only (the checkpoint stays the source of truth): the batch's end offsets go to
-   * `kafka.group.id`, so consumer-group lag tools see the query. Failures are logged, not fatal.
-   */
-  async #commitToGroup(batchId: number, end: OffsetMap): Promise<void> {
-    const groupId = this.config.source.kafka.groupId
-    if (groupId === undefined || !this.config.source.commitOffsets) return
-    const offsets = [...end].map(([k, offset]) => ({ ...splitKey(k), offset }))
-    try {
-      await this.#admin.commitGroupOffsets(groupId, offsets)
-    } catch (err) {
-      this.#log.warn(
-        { batchId, groupId, err: isSluiceError(err) ? { code: err.code, message: err.message } : String(err) },
-        'could not commit the batch offsets to the consumer group (monitoring only; the checkpoint is unaffected)',
-      )
-    }
-  }
-
-  async #housekeeping(batchId: number): Promise<void> {
-    const interval = this.config.sink.compactInterval
-    if ((batchId + 1) % interval !== 0) return
-    const keepFrom = batchId + 1 - this.config.sink.minBatchesToRetain
-    if (keepFrom > 0) {
-      await this.#checkpoint.purge(keepFrom)
-      // Spark's fileSink.log.deletion with its 10-minute cleanupDelay: sink-log files below the
-      // newest compaction that is at least minBatchesToRetain old.
-      await this.#sinkLog.cleanup(keepFrom, { minAgeMs: 600_000 })
-    }
-    // Intent files of committed batches are no longer needed.
-    const intents = await this.#checkpointStore.list('sluice/intents/')
-    const stale = intents.filter((o) => Number(o.key.split('/')[2]) <= batchId).map((o) => o.key)
-    if (stale.length > 0) await this.#checkpointStore.delete(stale)
   }
 
   #offsetConf(): Record<string, string> {
@@ -647,7 +470,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     await Promise.allSettled([
       this.#writer?.close(),
       this.#admin?.close(),
-      this.#lease?.release(),
+      this.#protocol?.release(),
     ])
     await Promise.allSettled([this.#outputStore?.close(), this.#checkpointStore?.close()])
     this.emit('terminated', {

@@ -40,8 +40,13 @@ export interface WriterTask {
   batchId: number
   /** Coalesce writer index (the `part-NNNNN` number). */
   writer: number
-  /** Deterministic per (query id, batch id), so a re-run writes the same keys. */
+  /**
+   * The attempt's id (src/commit/intents.ts attemptUuid): unique per attempt of the batch, in
+   * every file name and intent key, so no two attempts share a key (data fencing).
+   */
   fileUuid: string
+  /** The run holding the owner lease: the task checks it before making files visible. */
+  runId: string
   ranges: TaskRange[]
   projection: TaskProjection
   output: StoreSpec
@@ -100,15 +105,6 @@ export interface WriterFailure {
 }
 
 export type WriterOutcome = WriterResult | WriterFailure
-
-/** Where a writer records the keys it is about to make visible (see docs/architecture.md). */
-export function intentKey(batchId: number, writer: number, seq: number): string {
-  return `sluice/intents/${batchId}/${String(writer).padStart(5, '0')}-${seq}.json`
-}
-
-export function intentPrefix(batchId: number): string {
-  return `sluice/intents/${batchId}/`
-}
 
 export function dataFileName(writer: number, uuid: string, counter: number, gzip: boolean): string {
   return `part-${String(writer).padStart(5, '0')}-${uuid}-c${String(counter).padStart(3, '0')}.json${gzip ? '.gz' : ''}`

@@ -20,9 +20,10 @@ import { compileTaskProjection } from './compile-projection.js'
 import { createStore, takeRequestStats } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { PartitionFile } from './partition-file.js'
+import { intentKey, serializeIntent } from '../commit/intents.js'
+import { OwnerLease } from '../commit/owner-lease.js'
 import {
   dataFileName,
-  intentKey,
   type RangeStats,
   type TaskProjection,
   type TaskRange,
@@ -127,9 +128,11 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     closing.push(...list)
     await Promise.all(list.map((f) => f.finish()))
     const checkpoint = storeFor(task.checkpoint)
+    // Data fencing: a run that lost the lease completes nothing more (see src/commit).
+    await new OwnerLease(checkpoint, task.runId).check(task.batchId)
     await checkpoint.put(
-      intentKey(task.batchId, task.writer, intentSeq++),
-      JSON.stringify({ batchId: task.batchId, writer: task.writer, keys: list.map((f) => f.key) }),
+      intentKey(task.batchId, task.fileUuid, task.writer, intentSeq++),
+      serializeIntent({ batchId: task.batchId, attempt: task.fileUuid, writer: task.writer, keys: list.map((f) => f.key) }),
     )
     const infos = await Promise.all(list.map((f) => f.close()))
     for (let i = 0; i < list.length; i++) {

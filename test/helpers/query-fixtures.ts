@@ -221,15 +221,8 @@ export class CliProcess {
   }
 }
 
-/** Polls `check` every 100 ms until it resolves true (or throws after `timeoutMs`). */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+/** Polling helpers (one definition, test/helpers/eventually.ts). */
+export { eventually, until } from './eventually.js'
 
 /** Batch ids of a Spark log directory (`offsets`, `commits`, `_spark_metadata`) on disk. */
 export async function localLogIds(dir: string): Promise<number[]> {
