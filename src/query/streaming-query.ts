@@ -26,7 +26,7 @@ import { createLogger, type Logger } from '../log.js'
 import { nextTriggerTime, planEndOffsets } from '../planner/index.js'
 import { compileTaskProjection, taskProjection } from '../worker/index.js'
 import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics/index.js'
-import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
+import { createStore, sweepIncomplete, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
 import { countBetween, fromKafkaOffsets, splitKey, toKafkaOffsets, tpKey, type OffsetMap } from './offsets.js'
@@ -490,6 +490,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       const leaders = new Map(parts.map((p) => [tpKey(p.topic, p.partition), p]))
       try {
         if (b.rerun || attempt > 1) await writer.removeEarlierAttempt(b.batchId)
+        if (b.rerun || attempt > 1) await sweepIncomplete(this.#outputStore, writer.fileUuid(b.batchId), this.#log)
         result = await writer.write(b.batchId, b.start, b.end, leaders)
         break
       } catch (err) {

@@ -80,6 +80,12 @@ export interface Store {
   uri(key: string): string
   /** Writes a scratch object twice with ifNoneMatch and records whether the second was refused. */
   probeConditionalWrites(scratchKey: string): Promise<ConditionalWrites>
+  /**
+   * Removes what writers that never closed (a killed process) left behind for keys containing
+   * `match`: hidden temporary files (file://) or in-progress multipart uploads (S3). Returns how
+   * many were removed. Optional: stores without such leftovers need not implement it.
+   */
+  sweepIncomplete?(match: string): Promise<number>
   /** Releases sockets and handles. */
   close(): Promise<void>
 }
