@@ -10,13 +10,13 @@
  *
  *   make bench            (BENCH_REPS=3 BENCH_PER_PARTITION=30000 by default)
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Kafka, logLevel } from 'kafkajs'
-import { logLines, repoRoot, runCli } from '../test/helpers/sluice-process.js'
+import { cliPath, type CliResult, logLines, repoRoot, runCli } from '../test/helpers/sluice-process.js'
 import { startStack, type Stack } from '../test/helpers/stack.js'
 
 export const PARTITIONS = 32
@@ -93,20 +93,36 @@ export async function kafkajsPipeline(bootstrap: string, endpoint: string, rep: 
   return rate
 }
 
+export interface DrainOptions {
+  metrics?: boolean
+  tag?: string
+  maxOffsetsPerTrigger?: number
+  writerMemory?: string
+  /** Topic to drain (default `drain`) and the rows it holds (default TOTAL). */
+  topic?: string
+  rows?: number
+  coalesce?: number
+  workers?: number
+  compression?: 'none' | 'gzip'
+  /** Another build's `dist/src/cli/main.js` (a baseline to compare with); default this tree's. */
+  cli?: string
+}
+
 export async function sluiceDrain(
   env: Record<string, string>,
   dir: string,
   rep: number,
-  o: { metrics?: boolean; tag?: string; maxOffsetsPerTrigger?: number; writerMemory?: string } = {},
+  o: DrainOptions = {},
 ): Promise<{ rate: number; batchRate: number; maxRssMb: number; cpuSeconds: number }> {
   const tag = `${o.tag ?? 'c'}-${rep}`
   const job = join(dir, `drain-${tag}.yaml`)
+  const total = o.rows ?? TOTAL
   await writeFile(
     job,
     `name: drain
 source:
   kafka.bootstrap.servers: \${KAFKA_BOOTSTRAP}
-  subscribe: drain
+  subscribe: ${o.topic ?? 'drain'}
   startingOffsets: earliest
 ${o.maxOffsetsPerTrigger === undefined ? '' : `  maxOffsetsPerTrigger: ${o.maxOffsetsPerTrigger}\n`}schema: message STRING
 select: [json_data.*, timestamp AS kafka_timestamp, "date_format(timestamp, 'yyyy-MM-dd') AS dt", "date_format(timestamp, 'yyyy-MM-dd-HH') AS dth"]
@@ -114,35 +130,47 @@ sink:
   path: s3a://bench/${tag}/
   checkpointLocation: s3a://bench/${tag}-checkpoint/
   partitionBy: [dt, dth]
-  coalesce: ${COALESCE}
+  coalesce: ${o.coalesce ?? COALESCE}
   trigger: availableNow
-${o.writerMemory === undefined ? '' : `  writerMemory: ${o.writerMemory}\n`}conf:
+${o.compression === undefined ? '' : `  compression: ${o.compression}\n`}${o.writerMemory === undefined ? '' : `  writerMemory: ${o.writerMemory}\n`}conf:
   spark.sql.session.timeZone: UTC
 s3:
   endpoint: \${S3_ENDPOINT}
   forcePathStyle: true
-workers: ${WORKERS}
+workers: ${o.workers ?? WORKERS}
 metrics:
   enabled: ${o.metrics ?? true}
   port: 0
 `,
   )
   const t0 = performance.now()
-  const r = await runCli(['run', job], { ...env, SLUICE_LOG_LEVEL: 'info' }, 600_000)
+  const runEnv = { ...env, SLUICE_LOG_LEVEL: 'info' }
+  const r = o.cli === undefined || o.cli === cliPath ? await runCli(['run', job], runEnv, 600_000) : await runOtherCli(o.cli, ['run', job], runEnv)
   const seconds = (performance.now() - t0) / 1000
   if (r.code !== 0) throw new Error(`sluice failed: ${r.stderr}`)
   const batches = logLines(r.stdout).filter((l) => l.msg === 'batch committed')
   const rows = batches.reduce((s, b) => s + (b.rows as number), 0)
-  if (rows !== TOTAL) throw new Error(`sluice wrote ${rows} rows, expected ${TOTAL}`)
+  if (rows !== total) throw new Error(`sluice wrote ${rows} rows, expected ${total}`)
   const batchMs = batches.reduce((s, b) => s + ((b.durationMs as { triggerExecution: number }).triggerExecution), 0)
   const end = logLines(r.stdout).find((l) => l.msg === 'query terminated')
-  await deletePrefix(env, `${tag}`)
+  // Best effort: s3rver sometimes answers InternalError to a large DeleteObjects; the runs use their own prefixes anyway.
+  await deletePrefix(env, `${tag}`).catch((err: unknown) => process.stderr.write(`cleanup of ${tag} failed: ${String(err)}\n`))
   return {
-    rate: TOTAL / seconds,
-    batchRate: TOTAL / (batchMs / 1000),
+    rate: total / seconds,
+    batchRate: total / (batchMs / 1000),
     maxRssMb: Number(end?.maxRssMb ?? Number.NaN),
     cpuSeconds: Number(end?.cpuSeconds ?? Number.NaN),
   }
+}
+
+/** Runs another build's CLI (a baseline) the way runCli runs this one. */
+function runOtherCli(cli: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeout: 600_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null
+      resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, signal: e?.signal ?? null, stdout, stderr })
+    })
+  })
 }
 
 /** Removes a run's output and checkpoint so s3rver's store does not grow from run to run. */
@@ -170,10 +198,27 @@ async function deletePrefix(env: Record<string, string>, tag: string): Promise<v
 }
 
 
-/** Starts the stack and pre-fills the `drain` topic; returns the stack and a scratch dir. */
-export async function prefill(): Promise<{ stack: Stack; dir: string }> {
-  const stack = await startStack({ topics: [{ name: 'drain', partitions: PARTITIONS }], buckets: ['bench'], s3InChildProcess: true })
+export interface ExtraTopic {
+  name: string
+  count: number
+  /** Extra loadgen arguments (--record-bytes, --time-span-hours). */
+  args: string[]
+}
+
+/** Starts the stack and pre-fills the `drain` topic (unless drain is false) and the extra topics; returns the stack and a scratch dir. */
+export async function prefill(extra: ExtraTopic[] = [], drain = true): Promise<{ stack: Stack; dir: string }> {
+  const topics = [...(drain ? ['drain'] : []), ...extra.map((t) => t.name)].map((name) => ({ name, partitions: PARTITIONS }))
+  const stack = await startStack({ topics, buckets: ['bench'], s3InChildProcess: true })
+  for (const t of extra) {
+    process.stderr.write(`pre-filling ${t.count} records into ${PARTITIONS} partitions of ${t.name}…\n`)
+    const gen = await runCli(['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', t.name, '--partitions', String(PARTITIONS), '--count', String(t.count), ...t.args], stack.env, 600_000)
+    if (gen.code !== 0) {
+      await stack.stop()
+      throw new Error(`loadgen failed: ${gen.stderr}`)
+    }
+  }
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'))
+  if (!drain) return { stack, dir }
   process.stderr.write(`pre-filling ${TOTAL} records into ${PARTITIONS} partitions…\n`)
   const gen = await runCli(
     ['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'drain', '--partitions', String(PARTITIONS), '--count', String(TOTAL), '--record-bytes', '70', '--time-span-hours', '6'],
@@ -191,9 +236,9 @@ export async function prefill(): Promise<{ stack: Stack; dir: string }> {
  * Runs a benchmark on the pre-filled topic, always stops the stack and removes the scratch dir,
  * and turns a failure into exit code 1 with the stack on stderr.
  */
-export function runOnPrefilledTopic(bench: (stack: Stack, dir: string) => Promise<void>): void {
+export function runOnPrefilledTopic(bench: (stack: Stack, dir: string) => Promise<void>, extra: ExtraTopic[] = [], drain = true): void {
   const run = async (): Promise<void> => {
-    const { stack, dir } = await prefill()
+    const { stack, dir } = await prefill(extra, drain)
     try {
       await bench(stack, dir)
     } finally {

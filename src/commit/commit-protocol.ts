@@ -24,6 +24,7 @@ import {
   type SinkFileStatus,
 } from '../checkpoint/index.js'
 import type { Logger } from '../log.js'
+import { sweepIncomplete } from '../storage/index.js'
 import type { ObjectInfo, Store } from '../storage/types.js'
 import { removeAttempts, sweepAttempts, type CleanupStores } from './attempt-cleanup.js'
 import { attemptUuid } from './intents.js'
@@ -169,6 +170,10 @@ export class CommitProtocol {
       return 'committed'
     }
     await removeAttempts(this.#stores, batchId)
+    // What killed or failed attempts left unfinished (file:// temp files, S3 multipart uploads in
+    // progress) is invisible to readers but costs storage: every attempt's, since attempt ids are
+    // not derivable; the owner runs no other attempt now.
+    await sweepIncomplete(this.#o.output, '', this.#o.log)
     return 'run'
   }
 

@@ -3,7 +3,7 @@
  * and its documentation (docs/config.md is generated from it by tools/gen-config-doc.ts).
  */
 import { z } from 'zod'
-import { Bad, bool, bytes, def, field, ignored, int, list, opt, req, text } from './fields.js'
+import { Bad, bool, bytes, def, duration, field, ignored, int, list, opt, req, text } from './fields.js'
 import { show } from './problems.js'
 import { sinkSchema } from './sink-schema.js'
 import { sourceSchema } from './source-schema.js'
@@ -129,6 +129,20 @@ export const s3Schema = z
       default: '2',
       spark: 'spark.hadoop.fs.s3a.fast.upload.active.blocks',
       description: 'Concurrent part uploads per file (the default was chosen in bench/upload.bench.ts).',
+    }),
+    requestTimeout: opt(duration({ min: 1 }), {
+      type: 'duration',
+      default: '120s',
+      spark: 'spark.hadoop.fs.s3a.connection.request.timeout',
+      description:
+        'Longest one S3 request (sending it and reading the answer) may take; then it fails as retriable (SLUICE_S3_UNAVAILABLE, after the SDK retries). Must fit one part at the slowest upload speed you accept.',
+    }),
+    socketTimeout: opt(duration({ min: 1 }), {
+      type: 'duration',
+      default: '30s',
+      spark: 'spark.hadoop.fs.s3a.connection.timeout',
+      description:
+        'Longest an S3 connection may stay silent during a request (an endpoint that accepts connections and never answers); then the request fails as retriable.',
     }),
   })
   .meta({ title: 's3', description: 'S3 client settings for the output path and the checkpoint.' })

@@ -4,7 +4,9 @@
  * - put with ifNoneMatch IS enforced: the temporary file is hard-linked to the final name, and
  *   link(2) fails with EEXIST when the name exists, atomically (→ SLUICE_STORE_CONFLICT);
  * - list is recursive and returns keys in UTF-8 byte order, like S3; temporary files of writers
- *   in progress (`*.sluice-tmp-*`) are not listed, as S3 does not list unfinished uploads;
+ *   in progress (`.<name>.sluice-tmp-*`, hidden from Hadoop-style readers by the leading `.`) are
+ *   not listed, as S3 does not list unfinished uploads; sweepIncomplete() removes those a killed
+ *   process left behind;
  * - parent directories are created as needed; directories are never objects (get/head → null).
  * Files are flushed (fdatasync) before they become visible.
  */
@@ -19,11 +21,11 @@ import {
   stat,
   unlink,
 } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { SluiceError } from '../errors.js'
 import { probeConditionalWrites } from './conditional-probe.js'
 import { mapFsError } from './file-errors.js'
-import { FileObjectWriter, TMP_MARKER, tempPathFor } from './file-writer.js'
+import { FileObjectWriter, isTempName, tempPathFor } from './file-writer.js'
 import { hadoopUri } from './hadoop-uri.js'
 import { checkKey, compareKeys } from './keys.js'
 import type {
@@ -142,6 +144,29 @@ export class FileStore implements Store {
     return this.#conditional
   }
 
+  async sweepIncomplete(match: string): Promise<number> {
+    const root = this.location.prefix
+    let entries: import('node:fs').Dirent[]
+    try {
+      entries = await readdir(root, { recursive: true, withFileTypes: true })
+    } catch (err) {
+      if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return 0
+      throw mapFsError(err, 'list', root)
+    }
+    let removed = 0
+    for (const e of entries) {
+      if (!e.isFile() || !isTempName(e.name) || !e.name.includes(match)) continue
+      const path = join(e.parentPath, e.name)
+      try {
+        await unlink(path)
+        removed++
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw mapFsError(err, 'delete', path)
+      }
+    }
+    return removed
+  }
+
   async close(): Promise<void> {}
 
   /** Collects files under `rel` (a directory key ending in '/', or '') whose key starts with prefix. */
@@ -161,7 +186,7 @@ export class FileStore implements Store {
       if (e.isDirectory()) {
         const asDir = `${key}/`
         if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) dirs.push(asDir)
-      } else if (e.isFile() && key.startsWith(prefix) && !e.name.includes(TMP_MARKER)) {
+      } else if (e.isFile() && key.startsWith(prefix) && !isTempName(e.name)) {
         files.push(key)
       }
     }

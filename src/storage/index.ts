@@ -9,6 +9,7 @@ export { encodeUriPath, hadoopUri } from './hadoop-uri.js'
 export { checkBucketName, parseLocation } from './location.js'
 export { takeRequestStats, type RequestRecord } from './request-stats.js'
 export { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, MIN_PART_SIZE } from './s3-writer.js'
+export { sweepIncomplete } from './sweep.js'
 export type {
   ConditionalWrites,
   Location,

@@ -14,6 +14,13 @@
  *
  * Sockets: a keep-alive agent with enough sockets for every writer's parts in flight plus
  * listings and small PUTs.
+ *
+ * Timeouts: an S3 endpoint that accepts connections and then never answers must not hang the job.
+ * Every request has a connection timeout (10 s), a socket idle timeout (s3.socketTimeout, 30 s by
+ * default: no byte in either direction for that long) and a whole-request timeout
+ * (s3.requestTimeout, 120 s by default: enough for an 8 MiB part at ~70 KB/s). Both fail with
+ * the SDK's TimeoutError, which the SDK retries and s3-errors.ts classifies as
+ * SLUICE_S3_UNAVAILABLE (retriable).
  */
 
 import { Agent as HttpAgent } from 'node:http'
@@ -25,6 +32,9 @@ import type { S3Settings } from './types.js'
 
 export const DEFAULT_REGION = 'us-east-1'
 export const MAX_SOCKETS = 64
+export const CONNECTION_TIMEOUT_MS = 10_000
+export const DEFAULT_SOCKET_TIMEOUT_MS = 30_000
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000
 
 /** S3Settings with '' turned into undefined. */
 export interface ResolvedS3Settings {
@@ -34,6 +44,8 @@ export interface ResolvedS3Settings {
   accessKeyId: string | undefined
   secretAccessKey: string | undefined
   sessionToken: string | undefined
+  requestTimeoutMs: number
+  socketTimeoutMs: number
 }
 
 export function resolveS3Settings(settings: S3Settings | undefined): ResolvedS3Settings {
@@ -45,6 +57,8 @@ export function resolveS3Settings(settings: S3Settings | undefined): ResolvedS3S
     accessKeyId: nonEmpty(s.accessKeyId),
     secretAccessKey: nonEmpty(s.secretAccessKey),
     sessionToken: nonEmpty(s.sessionToken),
+    requestTimeoutMs: s.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    socketTimeoutMs: s.socketTimeout ?? DEFAULT_SOCKET_TIMEOUT_MS,
   }
   if ((resolved.accessKeyId === undefined) !== (resolved.secretAccessKey === undefined)) {
     const missing = resolved.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'
@@ -76,7 +90,10 @@ export function createS3Client(settings: ResolvedS3Settings): S3Client {
     requestHandler: {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-      connectionTimeout: 10_000,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: settings.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: settings.socketTimeoutMs,
     },
   }
   if (settings.endpoint !== undefined) config.endpoint = settings.endpoint

@@ -6,12 +6,21 @@
  *   second writer with 412 (409 on a race) → SLUICE_STORE_CONFLICT. s3rver ignores the header:
  *   probeConditionalWrites() finds out which kind of store this is.
  * - list pages through ListObjectsV2 (1000 keys a page); S3 returns keys in UTF-8 byte order.
- * - delete sends DeleteObjects in batches of 1000 keys (missing keys are not errors).
+ * - delete sends DeleteObjects in batches of 1000 keys (missing keys are not errors); a per-key
+ *   failure in the answer is classified like a thrown error of that code (InternalError,
+ *   SlowDown, ServiceUnavailable → retriable).
+ * - sweepIncomplete lists the multipart uploads in progress under the prefix
+ *   (ListMultipartUploads) and aborts those whose key contains the given text: a killed writer's
+ *   uploads are invisible but billed until aborted (an S3 lifecycle rule with
+ *   AbortIncompleteMultipartUpload is the backstop, see docs/architecture.md).
  * One S3Client per store; close() releases its sockets.
  */
 
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -36,6 +45,10 @@ import type {
 import { checkKey } from './keys.js'
 
 const DELETE_BATCH = 1000
+/** Per-key DeleteObjects error codes that are the server's trouble, not the request's: retriable. */
+const DELETE_RETRIABLE: Record<string, number> = { InternalError: 500, ServiceUnavailable: 503, SlowDown: 503 }
+/** Answers of servers without ListMultipartUploads (s3rver): nothing can be listed, so nothing is swept. */
+const LIST_UPLOADS_UNSUPPORTED = new Set(['MethodNotAllowed', 'NotImplemented'])
 
 export class S3Store implements Store {
   readonly location: Location
@@ -156,7 +169,8 @@ export class S3Store implements Store {
       const failed = errors?.find((e) => e.Code !== 'NoSuchKey')
       if (failed) {
         // Per-key failures come back in a 200 response; classify the first like a thrown error.
-        const status = failed.Code === 'AccessDenied' ? 403 : failed.Code === 'SlowDown' ? 503 : 400
+        const code = failed.Code ?? ''
+        const status = code === 'AccessDenied' ? 403 : (DELETE_RETRIABLE[code] ?? 400)
         const synthetic = Object.assign(new Error(failed.Message ?? failed.Code ?? 'failed'), {
           name: failed.Code ?? 'Error',
           $metadata: { httpStatusCode: status },
@@ -181,6 +195,40 @@ export class S3Store implements Store {
 
   uri(key: string): string {
     return hadoopUri(this.location, key)
+  }
+
+  async sweepIncomplete(match: string): Promise<number> {
+    const prefix = this.location.prefix
+    let aborted = 0
+    let keyMarker: string | undefined
+    let uploadIdMarker: string | undefined
+    do {
+      let page: ListMultipartUploadsCommandOutput
+      try {
+        page = await this.#client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.location.bucket,
+            Prefix: prefix,
+            ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          }),
+        )
+      } catch (err) {
+        if (LIST_UPLOADS_UNSUPPORTED.has((err as { name?: string }).name ?? '')) return aborted
+        throw this.#map(err, 'ListMultipartUploads', prefix)
+      }
+      for (const u of page.Uploads ?? []) {
+        if (u.Key === undefined || u.UploadId === undefined || !u.Key.slice(prefix.length).includes(match)) continue
+        try {
+          await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: u.Key, UploadId: u.UploadId }))
+          aborted++
+        } catch (err) {
+          if ((err as { name?: string }).name !== 'NoSuchUpload') throw this.#map(err, 'AbortMultipartUpload', u.Key)
+        }
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined
+      uploadIdMarker = page.NextUploadIdMarker
+    } while (keyMarker !== undefined)
+    return aborted
   }
 
   async probeConditionalWrites(scratchKey: string): Promise<ConditionalWrites> {

@@ -10,9 +10,15 @@
  *
  * Memory bound per open writer: partSize × (1 + queueSize), e.g. 8 MiB × 3 = 24 MiB by default.
  *
+ * `allocated` counts what the writer holds: the buffer's capacity, spare part buffers and the bodies
+ * of parts in flight (writer tasks budget memory on it).
+ *
  * close(): a single PutObject when no part was uploaded, otherwise the remainder as the last part
  * and CompleteMultipartUpload. abort(): waits for the parts in flight, then AbortMultipartUpload.
- * A failed part poisons the writer: the next write()/close() aborts the upload and throws.
+ * A part whose upload fails with a retriable error (after the SDK's own retries) is sent again on
+ * its own, with exponential backoff and jitter (PART_RETRY in backoff.ts: 4 attempts, at most
+ * ~3.5 s of sleeps); a part that still fails poisons the writer: the next write()/close() aborts
+ * the upload and throws.
  * Calls must not overlap: await each write() before the next.
  */
 
@@ -24,7 +30,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { SluiceError } from '../errors.js'
+import { isSluiceError, SluiceError } from '../errors.js'
+import { type BackoffPolicy, PART_RETRY, withBackoff } from './backoff.js'
 import type { S3ErrorContext } from './s3-errors.js'
 import type { ObjectInfo, ObjectWriter } from './types.js'
 import { checkWriterOpen, type WriterState } from './writer-state.js'
@@ -47,6 +54,8 @@ export interface S3WriterTarget {
   queueSize: number
   /** Maps an SDK error for an operation on this object. */
   mapError(err: unknown, ctx: Pick<S3ErrorContext, 'op'>): unknown
+  /** Retry of a failed part (default PART_RETRY). */
+  partRetry?: BackoffPolicy
 }
 
 interface InFlight {
@@ -64,6 +73,7 @@ export class S3ObjectWriter implements ObjectWriter {
   #partNumber = 0
   #inFlight = new Set<InFlight>()
   #free: Buffer[] = []
+  #inFlightBytes = 0
   #failure: unknown = undefined
   #state: WriterState = 'open'
 
@@ -78,6 +88,12 @@ export class S3ObjectWriter implements ObjectWriter {
 
   get buffered(): number {
     return this.#fill
+  }
+
+  get allocated(): number {
+    let free = 0
+    for (const b of this.#free) free += b.length
+    return (this.#buf?.length ?? 0) + free + this.#inFlightBytes
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -194,31 +210,40 @@ export class S3ObjectWriter implements ObjectWriter {
     }
   }
 
-  /** Starts one part upload; `owner` returns to the free list when it is done. */
+  /** Starts one part upload (retried on its own, see PART_RETRY); `owner` returns to the free list when it is done. */
   #uploadPart(body: Buffer, owner: Buffer): void {
     const partNumber = ++this.#partNumber
     const { client, bucket, fullKey } = this.#t
     const entry: InFlight = { promise: Promise.resolve() }
-    entry.promise = client
-      .send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: fullKey,
-          UploadId: this.#uploadId,
-          PartNumber: partNumber,
-          Body: body,
-        }),
-      )
+    const op = `UploadPart ${partNumber}`
+    const send = async (): Promise<string> => {
+      try {
+        const res = await client.send(
+          new UploadPartCommand({ Bucket: bucket, Key: fullKey, UploadId: this.#uploadId, PartNumber: partNumber, Body: body }),
+        )
+        return res.ETag!
+      } catch (err) {
+        throw this.#t.mapError(err, { op })
+      }
+    }
+    this.#inFlightBytes += owner.length
+    entry.promise = withBackoff(send, {
+      policy: this.#t.partRetry ?? PART_RETRY,
+      retriable: (err) => isSluiceError(err) && err.retriable,
+      // An aborted writer stops retrying: nobody will complete the upload.
+      stopped: () => this.#state === 'aborted',
+    })
       .then(
-        (res) => {
-          this.#etags[partNumber - 1] = res.ETag!
+        (etag) => {
+          this.#etags[partNumber - 1] = etag
           if (this.#state === 'open' && owner.length === this.#t.partSize) this.#free.push(owner)
         },
         (err: unknown) => {
-          this.#failure ??= this.#t.mapError(err, { op: `UploadPart ${partNumber}` })
+          this.#failure ??= err
         },
       )
       .finally(() => {
+        this.#inFlightBytes -= owner.length
         this.#inFlight.delete(entry)
       })
     this.#inFlight.add(entry)

@@ -49,6 +49,11 @@ export interface ObjectWriter {
   write(chunk: Uint8Array): Promise<void>
   /** Bytes buffered in memory right now (not yet uploaded as a part). */
   readonly buffered: number
+  /**
+   * Bytes of memory this writer holds allocated right now: buffer capacity (not fill), spare
+   * part buffers and the bodies of parts in flight. Writer tasks budget memory on this figure.
+   */
+  readonly allocated: number
   /** Makes the object visible under its key (PutObject, or CompleteMultipartUpload). */
   close(): Promise<ObjectInfo>
   /** Discards everything (AbortMultipartUpload); the key is left as it was. */
@@ -75,6 +80,12 @@ export interface Store {
   uri(key: string): string
   /** Writes a scratch object twice with ifNoneMatch and records whether the second was refused. */
   probeConditionalWrites(scratchKey: string): Promise<ConditionalWrites>
+  /**
+   * Removes what writers that never closed (a killed process) left behind for keys containing
+   * `match`: hidden temporary files (file://) or in-progress multipart uploads (S3). Returns how
+   * many were removed. Optional: stores without such leftovers need not implement it.
+   */
+  sweepIncomplete?(match: string): Promise<number>
   /** Releases sockets and handles. */
   close(): Promise<void>
 }
@@ -98,4 +109,8 @@ export interface S3Settings {
   partSize?: number | undefined
   /** Concurrent part uploads per writer. */
   queueSize?: number | undefined
+  /** Milliseconds one request (sending and answer) may take before it fails, retriable (default 120 s). */
+  requestTimeout?: number | undefined
+  /** Milliseconds a request's socket may stay silent before it fails, retriable (default 30 s). */
+  socketTimeout?: number | undefined
 }

@@ -2,69 +2,124 @@
  * One output file of a writer task: the rows of one partition directory, in arrival order.
  *
  * Rows arrive as strings on the hot path and are encoded straight into a byte buffer (no string
- * arrays, no join: measured as a large share of GC); a full buffer is handed (gzipped when asked)
- * to the store's ObjectWriter, which uploads a multipart part each time it holds a full part. So
- * the memory of an open file is at most a couple of FLUSH_BYTES buffers plus the ObjectWriter's
- * bound (partSize × (1 + queueSize)); a writer task cuts its largest file when the sum over its
- * files passes its budget (see writer-task.ts).
+ * arrays, no join: measured as a large share of GC). The buffer starts at 8 KiB and doubles up to
+ * FLUSH_BYTES, so a directory with few rows costs little; a full FLUSH_BYTES buffer is set aside
+ * and handed (gzipped when asked) to the store's ObjectWriter at the next flush(), which uploads a
+ * multipart part each time it holds a full part. The gzip stream is created at the first flush,
+ * not at open: a file closed before it holds FLUSH_BYTES of text never keeps a compressor.
+ *
+ * Memory: every change of what the file holds allocated is reported to the task's MemoryAccount
+ * (see memory-account.ts for what is counted); the writer task closes least-recently-used files
+ * when the sum passes its budget (see writer-task.ts).
  */
 import { createGzip, type Gzip } from 'node:zlib'
 import type { ObjectInfo, ObjectWriter, Store } from '../storage/types.js'
+import type { MemoryAccount } from './memory-account.js'
 
 /** Encoded rows buffered per file before they are passed on. */
-const FLUSH_BYTES = 256 * 1024
+export const FLUSH_BYTES = 256 * 1024
+/** A new file's text buffer. */
+export const INITIAL_BYTES = 8 * 1024
+/**
+ * What an open gzip stream holds: zlib's deflate state for windowBits 15 and memLevel 8
+ * ((1 << 17) + (1 << 17) = 256 KiB, zlib's documented formula) plus Node's 16 KiB output chunk and
+ * the stream's own objects (rounded up).
+ */
+export const GZIP_STATE_BYTES = 256 * 1024 + 16 * 1024 + 8 * 1024
 const NEWLINE = 10
+const EMPTY = Buffer.alloc(0)
 
 export class PartitionFile {
   readonly key: string
   rows = 0
-  #buf: Buffer = Buffer.allocUnsafe(FLUSH_BYTES)
+  /** Order of the last append among the task's files (for least-recently-used closing). */
+  lastUsed = 0
+  #buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
   #pos = 0
   /** Full buffers waiting for flush(). */
   #full: Buffer[] = []
   #fullBytes = 0
+  /** Capacity of the buffers behind #full (a set-aside buffer keeps its whole allocation alive). */
+  #fullAlloc = 0
+  /** Capacity of the buffers a flush() is passing on right now. */
+  #passing = 0
   #writer: ObjectWriter
-  #gzip: Gzip | null
+  #gzipWanted: boolean
+  #gzip: Gzip | null = null
   #gzipOut: Buffer[] = []
   #gzipOutBytes = 0
+  #account: MemoryAccount
+  /** What this file last reported to the account. */
+  #reported = 0
 
-  constructor(store: Store, key: string, gzip: boolean) {
+  constructor(store: Store, key: string, gzip: boolean, account: MemoryAccount) {
     this.key = key
     this.#writer = store.createWriter(key)
-    if (gzip) {
-      this.#gzip = createGzip({ level: 6 })
-      this.#gzip.on('data', (b: Buffer) => {
-        this.#gzipOut.push(b)
-        this.#gzipOutBytes += b.length
-      })
-    } else {
-      this.#gzip = null
-    }
+    this.#gzipWanted = gzip
+    this.#account = account
+    this.sync()
   }
 
   /** Appends one row (its JSON text, without the newline). Returns true when a flush is due. */
   append(line: string): boolean {
     // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
     const worst = line.length * 3 + 1
-    if (this.#buf.length - this.#pos < worst) this.#rotate(worst)
+    if (this.#buf.length - this.#pos < worst) this.#makeRoom(worst)
     this.#pos += this.#buf.write(line, this.#pos, 'utf8')
     this.#buf[this.#pos++] = NEWLINE
     this.rows++
     return this.#fullBytes > 0
   }
 
+  /** Grows the buffer (doubling) while it is below FLUSH_BYTES, else sets it aside as full. */
+  #makeRoom(need: number): void {
+    if (this.#buf.length < FLUSH_BYTES) {
+      let size = this.#buf.length * 2
+      while (size - this.#pos < need && size < FLUSH_BYTES) size *= 2
+      if (size - this.#pos >= need) {
+        const grown = Buffer.allocUnsafe(size)
+        this.#buf.copy(grown, 0, 0, this.#pos)
+        this.#buf = grown
+        this.sync()
+        return
+      }
+    }
+    this.#rotate(need)
+  }
+
   #rotate(need: number): void {
+    this.#setAside()
+    this.#buf = Buffer.allocUnsafe(Math.max(FLUSH_BYTES, need))
+    this.sync()
+  }
+
+  /** Moves the rows in the buffer to the full list (the buffer's bytes are kept, not copied). */
+  #setAside(): void {
     if (this.#pos > 0) {
       this.#full.push(this.#buf.subarray(0, this.#pos))
       this.#fullBytes += this.#pos
+      this.#fullAlloc += this.#buf.length
     }
-    this.#buf = Buffer.allocUnsafe(Math.max(FLUSH_BYTES, need))
     this.#pos = 0
   }
 
-  /** Bytes this file holds in memory now (rows not yet passed on + the ObjectWriter's buffer). */
-  get memoryBytes(): number {
-    return this.#fullBytes + this.#pos + this.#gzipOutBytes + this.#writer.buffered
+  /** Bytes this file holds allocated now (see memory-account.ts). */
+  get allocatedBytes(): number {
+    return (
+      this.#buf.length +
+      this.#fullAlloc +
+      this.#passing +
+      (this.#gzip === null ? 0 : GZIP_STATE_BYTES) +
+      this.#gzipOutBytes +
+      this.#writer.allocated
+    )
+  }
+
+  /** Reports the change of allocatedBytes since the last report to the task's account. */
+  sync(): void {
+    const now = this.allocatedBytes
+    this.#account.change(now - this.#reported)
+    this.#reported = now
   }
 
   /** Passes the full buffers to the store writer (which may upload a part). */
@@ -72,22 +127,44 @@ export class PartitionFile {
     // Detached before the await: rows appended meanwhile start a new list.
     const chunks = this.#full
     const bytes = this.#fullBytes
+    this.#passing += this.#fullAlloc
+    const passing = this.#fullAlloc
     this.#full = []
     this.#fullBytes = 0
-    await this.#pass(chunks, bytes)
+    this.#fullAlloc = 0
+    try {
+      await this.#pass(chunks, bytes)
+    } finally {
+      this.#passing -= passing
+      this.sync()
+    }
   }
 
   async #pass(chunks: Buffer[], bytes: number): Promise<void> {
     if (bytes === 0) return
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)
-    if (this.#gzip === null) {
+    if (!this.#gzipWanted) {
       await this.#writer.write(data)
       return
     }
+    const gz = this.#gzipStream()
     await new Promise<void>((resolve, reject) => {
-      this.#gzip!.write(data, (err) => (err ? reject(err) : resolve()))
+      gz.write(data, (err) => (err ? reject(err) : resolve()))
     })
     await this.#drainGzip()
+  }
+
+  #gzipStream(): Gzip {
+    if (this.#gzip === null) {
+      const gz = createGzip({ level: 6 })
+      gz.on('data', (b: Buffer) => {
+        this.#gzipOut.push(b)
+        this.#gzipOutBytes += b.length
+      })
+      this.#gzip = gz
+      this.sync()
+    }
+    return this.#gzip
   }
 
   async #drainGzip(): Promise<void> {
@@ -100,10 +177,11 @@ export class PartitionFile {
 
   /** Writes everything left (the gzip trailer included) without making the file visible. */
   async finish(): Promise<void> {
-    this.#rotate(0)
+    this.#setAside()
+    this.#buf = EMPTY
     await this.flush()
-    if (this.#gzip !== null) {
-      const gz = this.#gzip
+    if (this.#gzipWanted) {
+      const gz = this.#gzipStream()
       await new Promise<void>((resolve, reject) => {
         gz.once('end', resolve)
         gz.once('error', reject)
@@ -111,16 +189,31 @@ export class PartitionFile {
         gz.resume()
       })
       await this.#drainGzip()
+      this.#gzip = null
     }
+    this.sync()
   }
 
   /** Makes the file visible under its key. Call finish() first. */
-  close(): Promise<ObjectInfo> {
-    return this.#writer.close()
+  async close(): Promise<ObjectInfo> {
+    try {
+      return await this.#writer.close()
+    } finally {
+      this.sync()
+    }
   }
 
   async abort(): Promise<void> {
     this.#gzip?.destroy()
-    await this.#writer.abort()
+    this.#gzip = null
+    this.#buf = EMPTY
+    this.#full = []
+    this.#fullBytes = 0
+    this.#fullAlloc = 0
+    try {
+      await this.#writer.abort()
+    } finally {
+      this.sync()
+    }
   }
 }

@@ -2,7 +2,8 @@
  * What crosses the thread boundary between the coordinator and a writer task: plain data only.
  * One task = one coalesce writer of one batch (Spark's coalesce(N) task): it reads its Kafka
  * ranges, projects every record, buckets rows by partition directory and writes at most one file
- * per directory (more only when the memory bound forces a cut, see WriterTask.memoryBytes).
+ * per directory (more only when the memory bound or the open-file cap forces a cut, see
+ * WriterTask.memoryBytes).
  */
 import type { JobConfig } from '../config/types.js'
 import type { SerializedError } from '../errors.js'
@@ -54,7 +55,11 @@ export interface WriterTask {
   compression: 'none' | 'gzip'
   /** Without partitionBy Spark's writer 0 writes a file even when it has no rows. */
   writeEmptyFile: boolean
-  /** Budget for bytes held in memory by this task's open files before the largest is cut. */
+  /**
+   * Budget for the memory this task's files hold allocated (buffers, part buffers, gzip state;
+   * see memory-account.ts); past it the least recently used files are closed (the directory
+   * continues in the next `-cNNN` file).
+   */
   memoryBytes: number
   failOnDataLoss: boolean
   kafka: {
@@ -92,8 +97,8 @@ export interface WriterResult {
   corruptRows: number
   inputBytes: number
   ranges: RangeStats[]
-  /** Milliseconds spent waiting for Kafka, processing records, and closing files. */
-  timings: { fetchWaitMs: number; processMs: number; closeMs: number }
+  /** The most memory the task's files held allocated at once (see memory-account.ts). */
+  peakAllocatedBytes: number
   /** S3 requests this task made (for sluice_s3_requests_total). */
   s3Requests: RequestRecord[]
 }

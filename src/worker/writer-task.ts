@@ -19,7 +19,8 @@ import type { KafkaRecord, Projection, ProjectedRow } from '../sql/index.js'
 import { compileTaskProjection } from './compile-projection.js'
 import { createStore, takeRequestStats } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
-import { PartitionFile } from './partition-file.js'
+import { MemoryAccount, pickLeastRecentlyUsed } from './memory-account.js'
+import { INITIAL_BYTES, PartitionFile } from './partition-file.js'
 import { intentKey, serializeIntent } from '../commit/intents.js'
 import { OwnerLease } from '../commit/owner-lease.js'
 import {
@@ -70,6 +71,13 @@ function fetchClientFor(task: WriterTask): FetchClient {
 
 /** Partition ranges a task reads at the same time. */
 const RANGES_IN_FLIGHT = 8
+/**
+ * Files a task keeps open at once, whatever its memory budget: bounds file descriptors and
+ * sockets. A task that needs more closes its least recently used files first.
+ */
+export const MAX_OPEN_FILES = 128
+/** When the task closes files for memory, it goes down to this share of its budget (fewer, larger closes). */
+const RELIEF_TARGET = 0.75
 
 export default async function runWriterTask(task: WriterTask): Promise<WriterOutcome> {
   const files = new Map<string, PartitionFile>()
@@ -108,14 +116,14 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
   let rows = 0
   let corruptRows = 0
   let inputBytes = 0
-  let processMs = 0
-  const started = performance.now()
 
+  const account = new MemoryAccount()
+  let useCounter = 0
   const openFile = (dir: string): PartitionFile => {
     const counter = counters.get(dir) ?? 0
     counters.set(dir, counter + 1)
     const name = dataFileName(task.writer, task.fileUuid, counter, gzip)
-    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip)
+    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip, account)
     files.set(dir, file)
     return file
   }
@@ -126,7 +134,10 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     // Rows that arrive while these close go to a new file (the next -cNNN) of the directory.
     for (const d of dirs) files.delete(d)
     closing.push(...list)
-    await Promise.all(list.map((f) => f.finish()))
+    // With gzip each finish() holds a compressor (GZIP_STATE_BYTES) while it runs: one at a time,
+    // so closing many small files at once does not pass the budget.
+    if (gzip) for (const f of list) await f.finish()
+    else await Promise.all(list.map((f) => f.finish()))
     const checkpoint = storeFor(task.checkpoint)
     // Data fencing: a run that lost the lease completes nothing more (see src/commit).
     await new OwnerLease(checkpoint, task.runId).check(task.batchId)
@@ -142,9 +153,15 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     }
   }
 
+  /** Whether opening one more file would pass the budget or the open-file cap. */
+  const mustMakeRoom = (): boolean =>
+    files.size >= MAX_OPEN_FILES || account.used + INITIAL_BYTES > task.memoryBytes
+
   /**
-   * Keeps the task's memory under its budget: flush big text buffers, cut the largest file.
-   * Ranges are read concurrently, so calls are chained: a file's writes never overlap.
+   * Keeps the task's memory under its budget (see memory-account.ts): flush big text buffers into
+   * the store writers, then close least-recently-used files until the allocated sum is back under
+   * RELIEF_TARGET of the budget and one more file can be opened. Ranges are read concurrently, so
+   * calls are chained: a file's writes never overlap.
    */
   let relieving: Promise<void> = Promise.resolve()
   const relieve = (): Promise<void> => {
@@ -156,20 +173,16 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
       due.delete(f)
       await f.flush()
     }
-    let total = 0
-    for (const f of files.values()) total += f.memoryBytes
-    while (total > task.memoryBytes && files.size > 0) {
-      let largestDir = ''
-      let largest = -1
-      for (const [dir, f] of files) {
-        if (f.memoryBytes > largest) {
-          largest = f.memoryBytes
-          largestDir = dir
-        }
-      }
-      await closeFiles([largestDir])
-      total -= largest
-    }
+    for (const f of files.values()) f.sync()
+    const budget = task.memoryBytes
+    if (account.used <= budget && !mustMakeRoom()) return
+    const target = Math.floor(budget * RELIEF_TARGET) - INITIAL_BYTES
+    // Over the open-file cap: close an eighth of the files at once (fewer intent files).
+    const overCap = files.size >= MAX_OPEN_FILES ? Math.max(1, files.size >> 3) : 0
+    const victims = pickLeastRecentlyUsed(files.values(), account.used, target, overCap)
+    if (victims.length === 0) return
+    const dirOf = new Map([...files].map(([d, f]) => [f, d]))
+    await closeFiles(victims.map((f) => dirOf.get(f)!))
   }
 
   const due = new Set<PartitionFile>()
@@ -186,7 +199,6 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     }
     rangeStats.push(stats)
     const onChunk = async (chunk: DecodedChunk): Promise<void> => {
-      const t0 = performance.now()
       const n = chunk.count
       for (let i = 0; i < n; i++) {
         fillRecord(chunk, i, rec, includeHeaders)
@@ -195,13 +207,20 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
         const ts = rec.timestamp
         if (ts < stats.minTimestamp) stats.minTimestamp = ts
         if (ts > stats.maxTimestamp) stats.maxTimestamp = ts
-        const file = files.get(row.partitionPath) ?? openFile(row.partitionPath)
-        if (file.append(row.line)) due.add(file)
+        // rec and row are shared by the ranges read concurrently: keep this row's text across the await.
+        const line = row.line
+        let file = files.get(row.partitionPath)
+        if (file === undefined) {
+          const dir = row.partitionPath
+          if (mustMakeRoom()) await relieve()
+          file = files.get(dir) ?? openFile(dir)
+        }
+        file.lastUsed = ++useCounter
+        if (file.append(line)) due.add(file)
       }
       rows += n
       stats.records += n
-      processMs += performance.now() - t0
-      if (due.size > 0) await relieve()
+      if (due.size > 0 || account.used > task.memoryBytes) await relieve()
     }
     const read = await readWithDataLoss(client, range, onChunk, task.failOnDataLoss)
     stats.lost = read.lost
@@ -217,10 +236,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
   await relieving
 
   if (task.writeEmptyFile && files.size === 0 && closed.length === 0) openFile('')
-  const t1 = performance.now()
   if (files.size > 0) await closeFiles([...files.keys()])
-  const closeMs = performance.now() - t1
-  const total = performance.now() - started
   return {
     ok: true,
     files: closed,
@@ -228,7 +244,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     corruptRows,
     inputBytes,
     ranges: rangeStats,
-    timings: { fetchWaitMs: Math.max(0, total - processMs - closeMs), processMs, closeMs },
+    peakAllocatedBytes: account.peak,
     s3Requests: takeRequestStats(),
   }
 }
