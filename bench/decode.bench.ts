@@ -12,7 +12,8 @@
 import { execFileSync, spawn } from 'node:child_process'
 import os from 'node:os'
 import { Kafka, logLevel } from 'kafkajs'
-import { createRecordView, FetchClient, fillRecord, KafkaAdmin } from '../src/kafka/index.js'
+import { createRecordView, FetchClient, fillRecord } from '../src/kafka/index.js'
+import { KafkaAdmin } from '../src/kafka-admin/index.js'
 import { startKafkaMock } from '../test/helpers/kafka-mock.js'
 
 function arg(name: string, dflt: number): number {

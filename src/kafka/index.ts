@@ -1,8 +1,9 @@
 /**
- * Kafka access. Worker side (no kafkajs): {@link FetchClient} reads offset ranges over the
- * Kafka protocol and decodes RecordBatch v2 in place into {@link DecodedChunk}s; read records
- * with {@link fillRecord} into one reused {@link KafkaRecordView}. Coordinator side (kafkajs):
- * {@link KafkaAdmin} for topic discovery, offsets and monitoring commits.
+ * The Kafka wire client, safe in worker threads (never imports kafkajs; a lint rule in
+ * eslint.config.js enforces it): {@link FetchClient} reads offset ranges over the Kafka protocol
+ * and decodes RecordBatch v2 in place into {@link DecodedChunk}s; read records with
+ * {@link fillRecord} into one reused {@link KafkaRecordView}. The coordinator's kafkajs admin
+ * (discovery, offsets, monitoring commits) is src/kafka-admin/.
  */
 export { FetchClient } from './fetch-client.js'
 export {
@@ -20,14 +21,6 @@ export type {
   FetchRange,
   KafkaHeader,
   KafkaRecordView,
+  PartitionInfo,
   RangeResult,
 } from './types.js'
-export {
-  type AdminLogger,
-  compileTopicPattern,
-  KafkaAdmin,
-  type KafkaAdminOptions,
-  type PartitionInfo,
-  partitionKey,
-} from './admin.js'
-export type { GroupOffset } from './group-commit.js'

@@ -1,6 +1,7 @@
 /**
- * Shapes shared by the worker-side fetch client and the coordinator-side admin. Plain data only:
- * a {@link FetchRange} crosses the thread boundary from the planner to a worker.
+ * Shapes shared by the worker-side fetch client and the coordinator-side admin
+ * (src/kafka-admin/). Plain data only: a {@link FetchRange} crosses the thread boundary from the
+ * planner to a worker.
  */
 
 /** A broker as the cluster metadata names it. */
@@ -8,6 +9,13 @@ export interface BrokerAddress {
   nodeId: number
   host: string
   port: number
+}
+
+/** A partition a subscription covers and the broker that leads it (the admin's discovery). */
+export interface PartitionInfo {
+  topic: string
+  partition: number
+  leader: BrokerAddress
 }
 
 /** One partition's offset range for one task: [start, end). */

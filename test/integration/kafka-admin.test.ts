@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { isSluiceError } from '../../src/errors.js'
-import { FetchClient, KafkaAdmin, partitionKey } from '../../src/kafka/index.js'
+import { FetchClient } from '../../src/kafka/index.js'
+import { KafkaAdmin, partitionKey } from '../../src/kafka-admin/index.js'
 import { type KafkaMock, startKafkaMock } from '../helpers/kafka-mock.js'
 
 let mock: KafkaMock

@@ -1,21 +1,16 @@
 /**
  * Coordinator-side Kafka access through kafkajs: which partitions a subscription covers, who
  * leads them, their earliest and latest offsets, and monitoring commits to a consumer group.
- * Workers never import this file (they read with FetchClient).
+ * Workers never import this folder (they read with src/kafka/'s FetchClient); a lint rule
+ * (eslint.config.js) enforces it.
  */
-// Types only: kafkajs itself is loaded in connect(), so that worker threads importing this
-// folder's index.ts never load it.
+// Types only: kafkajs itself is loaded in connect(), so importing this module costs nothing
+// until an admin connects.
 import type { Admin, LogEntry } from 'kafkajs'
 import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
-import type { BrokerAddress } from './types.js'
-
-export interface PartitionInfo {
-  topic: string
-  partition: number
-  leader: BrokerAddress
-}
+import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
 /** The subset of a pino logger the admin uses. */
 export interface AdminLogger {

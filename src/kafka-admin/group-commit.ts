@@ -13,9 +13,9 @@
  *     response => [name:string [partition_index:int32 error_code:int16]]
  */
 import { SluiceError } from '../errors.js'
-import { BrokerConnection } from './broker-connection.js'
-import { ResponseReader, kafkaErrorName } from './protocol-codec.js'
-import type { BrokerAddress } from './types.js'
+import { BrokerConnection } from '../kafka/broker-connection.js'
+import { ResponseReader, kafkaErrorName } from '../kafka/protocol-codec.js'
+import type { BrokerAddress } from '../kafka/types.js'
 
 const API_OFFSET_COMMIT = 8
 const API_FIND_COORDINATOR = 10
