@@ -180,23 +180,30 @@ export const KAFKA_CODES = {
     details: '`topic`, `partition`, `offset`, `magic`.',
   },
   SLUICE_KAFKA_COMPRESSION_UNSUPPORTED: {
-    meaning: 'Record batch compressed with snappy/lz4/zstd',
+    meaning: 'Record batch codec unknown, or its decompressor does not load on this platform',
     retriable: false,
     what:
-      'a record batch is compressed with a codec sluice does not decode. Only uncompressed and ' +
-      'gzip batches are supported.',
-    why: 'the producers or the topic use snappy, lz4 or zstd.',
+      'a record batch cannot be decompressed here. sluice decodes uncompressed, gzip, snappy, lz4 ' +
+      'and zstd batches (every Kafka codec); this is either a codec number 5-7, which no Kafka ' +
+      'version defines, or a snappy/lz4/zstd batch whose native decompressor (npm packages ' +
+      '`snappy`, `lz4-napi`, `@mongodb-js/zstd`) has no prebuilt binary that loads on this platform.',
+    why:
+      'a corrupt or non-conforming batch; or `node_modules` installed on another platform (copied ' +
+      'between machines or images) or with optional dependencies left out (`--omit=optional`).',
     todo:
-      'set `compression.type=gzip` (or none) on the producers or on the topic (`kafka-configs ' +
-      '--alter --add-config compression.type=gzip`); the broker recompresses new data.',
-    details: '`topic`, `partition`, `offset`, `codec`.',
+      'for a missing decompressor, reinstall the dependencies on this machine with `npm ci` ' +
+      '(optional dependencies included) so npm picks the binary for this platform; for an unknown ' +
+      'codec, inspect the batch with kcat and move the starting offsets past it.',
+    details: '`topic`, `partition`, `offset`, `codec`, and `package` for a missing decompressor.',
   },
   SLUICE_KAFKA_CORRUPT_RECORD: {
     meaning: 'A record batch is damaged',
     retriable: false,
     what:
-      'a record batch does not decode. A gzip batch does not inflate, or a record runs past the ' +
-      'end of its batch.',
+      'a record batch does not decode: its CRC-32C does not match its bytes, its batchLength is ' +
+      'below the 49-byte header minimum (a negative length used to loop forever), its record count ' +
+      'cannot fit in its bytes, a compressed batch (gzip, snappy, lz4, zstd) does not decompress, ' +
+      'or a record runs past the end of its batch.',
     why: 'damaged data on the broker, or a producer that does not follow the format.',
     todo: 'inspect the batch with kcat. To skip it, move the starting offsets past the batch.',
     details:

@@ -12,6 +12,7 @@ import { SluiceError, isSluiceError } from '../errors.js'
 import { BrokerConnection } from './broker-connection.js'
 import { fetchVersion, readFetchResponse, writeFetchRequest } from './fetch-protocol.js'
 import { API_FETCH, isRetriableKafkaError, kafkaErrorName } from './protocol-codec.js'
+import { inflateAsyncBatches } from './codecs/index.js'
 import { decodeRecordSet, peekRecordSet } from './record-batch.js'
 import type {
   BrokerAddress,
@@ -114,7 +115,9 @@ export class FetchClient {
           }
           if (result.complete) inflight = this.#send(conn, version, range, offset, partitionMaxBytes)
         }
-        const dec = decodeRecordSet(pf.buf, pf.start, pf.end, topic, partition, fetchedFrom, end)
+        // zstd batches inflate on the thread pool first (undefined when the response has none).
+        const inflated = await inflateAsyncBatches(pf.buf, pf.start, pf.end, topic, partition, fetchedFrom, end)
+        const dec = decodeRecordSet(pf.buf, pf.start, pf.end, topic, partition, fetchedFrom, end, { inflated })
         const chunk = dec.chunk
         if (chunk.count > 0) {
           result.records += chunk.count

@@ -12,11 +12,16 @@
  *                  keyLength:varint key valueLength:varint value headerCount:varint [Header]
  *   Header      => keyLength:varint key valueLength:varint value      (varints are zigzag)
  *
- * The CRC32C is not verified: TCP checksums and the broker (which validates on append) already
- * cover the bytes, and the checksum would cost a pass over every byte on the hot path.
+ * Every batch decoded is checked: batchLength at least the 49 bytes of header after it and within
+ * the response, a record count the batch can hold, and the CRC-32C (crc32c.ts; as the Java
+ * consumer's check.crcs=true). Compressed batches are inflated by codecs/ (zstd before this
+ * runs, see inflateAsyncBatches). Under read_committed, batches of aborted transactions (the
+ * Fetch response's aborted_transactions, applied as the Java consumer does) are skipped; control
+ * batches never become records under either isolation level.
  */
-import { gunzipSync } from 'node:zlib'
 import { SluiceError } from '../errors.js'
+import { decompressSync } from './codecs/index.js'
+import { crc32c } from './crc32c.js'
 import {
   type DecodedChunk,
   IDX_HEADER_COUNT,
@@ -30,7 +35,21 @@ import {
 } from './types.js'
 
 const BATCH_HEADER = 61
-const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+/** batchLength counts the bytes after itself: at least the rest of the 61-byte header. */
+const MIN_BATCH_LENGTH = BATCH_HEADER - 12
+
+/** One entry of a Fetch response's aborted_transactions (read_committed). */
+export interface AbortedTransaction {
+  producerId: number
+  firstOffset: number
+}
+
+export interface DecodeOptions {
+  /** Records sections inflated ahead (zstd), keyed by the batch's position in `data`. */
+  inflated?: Map<number, Buffer> | undefined
+  /** read_committed: the response's aborted transactions, in firstOffset order. */
+  aborted?: AbortedTransaction[] | undefined
+}
 
 /** Outcome of decoding one partition's record set. */
 export interface DecodeResult {
@@ -102,8 +121,9 @@ export function peekRecordSet(
       out.partial = true
       break
     }
-    const batchEnd = pos + 12 + data.readInt32BE(pos + 8)
-    if (data[pos + 16] !== 2) break
+    const length = data.readInt32BE(pos + 8)
+    const batchEnd = pos + 12 + length
+    if (data[pos + 16] !== 2 || length < MIN_BATCH_LENGTH) break
     if (batchEnd > end) {
       out.partial = true
       break
@@ -154,8 +174,10 @@ export function decodeRecordSet(
   partition: number,
   rangeStart: number,
   rangeEnd: number,
+  opts: DecodeOptions = {},
 ): DecodeResult {
   const batches: BatchInfo[] = []
+  const txns = opts.aborted && opts.aborted.length > 0 ? new AbortedTracker(opts.aborted) : null
   let nextOffset = rangeStart
   let pos = start
   let partial = false
@@ -169,9 +191,11 @@ export function decodeRecordSet(
       break
     }
     const baseOffset = int64(data, pos)
-    const batchEnd = pos + 12 + data.readInt32BE(pos + 8)
+    const length = data.readInt32BE(pos + 8)
+    const batchEnd = pos + 12 + length
     const magic = data[pos + 16]!
     if (magic !== 2) throw formatError(magic, topic, partition, baseOffset)
+    if (length < MIN_BATCH_LENGTH) throw batchError(topic, partition, baseOffset, `batchLength ${length} is below the ${MIN_BATCH_LENGTH}-byte minimum`)
     if (batchEnd > end) {
       partial = true
       break
@@ -184,38 +208,13 @@ export function decodeRecordSet(
       break
     }
     if (lastOffset >= nextOffset) nextOffset = lastOffset + 1
-    // Skipped: entirely before the range, or a control batch (transaction markers).
-    if (lastOffset < rangeStart || (attributes & 0x20) !== 0) {
-      pos = batchEnd
-      if (nextOffset >= rangeEnd) {
-        reachedEnd = true
-        break
-      }
-      continue
+    const skip = lastOffset < rangeStart || skipBatch(data, pos, batchEnd, attributes, lastOffset, txns)
+    if (!skip) {
+      const b = batchInfo(data, pos, batchEnd, attributes, baseOffset, topic, partition, opts.inflated)
+      compressed ||= b.src !== data
+      batches.push(b)
+      total += b.count
     }
-    const count = data.readInt32BE(pos + 57)
-    const codec = attributes & 7
-    let src = data
-    let recStart = pos + BATCH_HEADER
-    let recEnd = batchEnd
-    if (codec !== 0) {
-      if (codec !== 1) throw codecError(codec, topic, partition, baseOffset)
-      src = inflate(data.subarray(recStart, recEnd), topic, partition, baseOffset)
-      recStart = 0
-      recEnd = src.length
-      compressed = true
-    }
-    batches.push({
-      baseOffset,
-      baseTimestamp: int64(data, pos + 27),
-      maxTimestamp: int64(data, pos + 35),
-      logAppendTime: (attributes & 0x08) !== 0,
-      count,
-      src,
-      start: recStart,
-      end: recEnd,
-    })
-    total += count
     pos = batchEnd
     if (nextOffset >= rangeEnd) {
       reachedEnd = true
@@ -253,6 +252,122 @@ export function decodeRecordSet(
     partial,
     reachedEnd,
   }
+}
+
+/**
+ * Whether a complete batch in the range is left out: control batches (transaction markers,
+ * which also close an aborted transaction) and, under read_committed, the batches of aborted
+ * transactions. Only the batches decoded have their CRC checked (batchInfo).
+ */
+function skipBatch(
+  data: Buffer,
+  pos: number,
+  batchEnd: number,
+  attributes: number,
+  lastOffset: number,
+  txns: AbortedTracker | null,
+): boolean {
+  const control = (attributes & 0x20) !== 0
+  if (txns === null) return control
+  if ((attributes & 0x10) === 0) return control // not transactional
+  const producerId = int64(data, pos + 43)
+  txns.upTo(lastOffset)
+  if (control) {
+    // Control record key: version:int16 type:int16 (0 = ABORT, 1 = COMMIT), in the one record.
+    if (controlType(data, pos + BATCH_HEADER, batchEnd) === 0) txns.end(producerId)
+    return true
+  }
+  return txns.isAborted(producerId)
+}
+
+/** The control type of a control batch's first record, -1 when unreadable. */
+function controlType(data: Buffer, at: number, end: number): number {
+  p = at
+  varint(data) // length
+  p++ // attributes
+  varlong(data) // timestamp delta
+  varint(data) // offset delta
+  const keyLen = varint(data)
+  if (keyLen < 4 || p + 4 > end) return -1
+  return data.readInt16BE(p + 2)
+}
+
+/** The Java consumer's bookkeeping of aborted transactions while walking a response. */
+class AbortedTracker {
+  #list: AbortedTransaction[]
+  #next = 0
+  #open = new Set<number>()
+
+  constructor(list: AbortedTransaction[]) {
+    this.#list = [...list].sort((a, b) => a.firstOffset - b.firstOffset)
+  }
+
+  /** Aborted transactions that start at or before `offset` become open. */
+  upTo(offset: number): void {
+    while (this.#next < this.#list.length && this.#list[this.#next]!.firstOffset <= offset) {
+      this.#open.add(this.#list[this.#next++]!.producerId)
+    }
+  }
+
+  isAborted(producerId: number): boolean {
+    return this.#open.has(producerId)
+  }
+
+  end(producerId: number): void {
+    this.#open.delete(producerId)
+  }
+}
+
+/** Checks one batch to decode (CRC, count) and inflates its records when compressed. */
+function batchInfo(
+  data: Buffer,
+  pos: number,
+  batchEnd: number,
+  attributes: number,
+  baseOffset: number,
+  topic: string,
+  partition: number,
+  inflated: Map<number, Buffer> | undefined,
+): BatchInfo {
+  const stored = data.readUInt32BE(pos + 17)
+  const actual = crc32c(data, pos + 21, batchEnd)
+  if (stored !== actual) {
+    throw batchError(
+      topic,
+      partition,
+      baseOffset,
+      `its CRC-32C is ${hex(actual)}, the batch header says ${hex(stored)}`,
+    )
+  }
+  const count = data.readInt32BE(pos + 57)
+  const codec = attributes & 7
+  let src = data
+  let recStart = pos + BATCH_HEADER
+  let recEnd = batchEnd
+  if (codec !== 0) {
+    const ref = { topic, partition, offset: baseOffset }
+    src = inflated?.get(pos) ?? decompressSync(codec, data.subarray(recStart, recEnd), ref)
+    recStart = 0
+    recEnd = src.length
+  }
+  // Every record takes at least 7 bytes (length, attributes, 3 varints, 2 null lengths, header count).
+  if (count < 0 || count * 7 > recEnd - recStart) {
+    throw batchError(topic, partition, baseOffset, `its record count ${count} does not fit in its ${recEnd - recStart} bytes of records`)
+  }
+  return {
+    baseOffset,
+    baseTimestamp: int64(data, pos + 27),
+    maxTimestamp: int64(data, pos + 35),
+    logAppendTime: (attributes & 0x08) !== 0,
+    count,
+    src,
+    start: recStart,
+    end: recEnd,
+  }
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`
 }
 
 function decodeBatch(
@@ -313,20 +428,6 @@ function decodeBatch(
   return n
 }
 
-function inflate(data: Buffer, topic: string, partition: number, baseOffset: number): Buffer {
-  try {
-    return gunzipSync(data)
-  } catch (cause) {
-    throw new SluiceError(
-      'SLUICE_KAFKA_CORRUPT_RECORD',
-      `gzip record batch at offset ${baseOffset} of ${topic}-${partition} does not inflate ` +
-        `(${(cause as Error).message}). The data on the broker is damaged or was written by a ` +
-        'non-conforming producer; inspect the batch with kcat, then skip it by moving the offsets.',
-      { cause, details: { topic, partition, offset: baseOffset } },
-    )
-  }
-}
-
 function formatError(magic: number, topic: string, partition: number, offset: number): SluiceError {
   const format = magic === 0 ? 'v0 (Kafka 0.8-0.9)' : magic === 1 ? 'v1 (Kafka 0.10)' : `v${magic}`
   return new SluiceError(
@@ -339,15 +440,14 @@ function formatError(magic: number, topic: string, partition: number, offset: nu
   )
 }
 
-function codecError(codec: number, topic: string, partition: number, offset: number): SluiceError {
-  const name = CODECS[codec] ?? `codec ${codec}`
+function batchError(topic: string, partition: number, offset: number, why: string): SluiceError {
   return new SluiceError(
-    'SLUICE_KAFKA_COMPRESSION_UNSUPPORTED',
-    `${topic}-${partition} at offset ${offset} holds a ${name}-compressed record batch; sluice ` +
-      'decodes only uncompressed and gzip batches. Set compression.type=gzip (or none) on the ' +
-      `producers or on the topic (kafka-configs --alter --add-config compression.type=gzip) so ` +
-      'the broker recompresses new data.',
-    { details: { topic, partition, offset, codec: name } },
+    'SLUICE_KAFKA_CORRUPT_RECORD',
+    `the record batch at offset ${offset} of ${topic}-${partition} is damaged: ${why}. The bytes ` +
+      'were corrupted between the broker\'s disk and sluice, or a non-conforming producer wrote ' +
+      'them; the range fails and is not written. Inspect the batch with kcat (-o <offset> -c 1); ' +
+      'to skip it, move the starting offsets past the batch.',
+    { details: { topic, partition, offset } },
   )
 }
 
