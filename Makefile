@@ -12,6 +12,8 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?= true
 
 .PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo bench clean
 
+include mk/s3.mk
+
 help:
 	@echo "make demo   - run the seed job on the embedded Kafka + S3 stack (DEMO_SECONDS=$(DEMO_SECONDS))"
 	@echo "make test   - typecheck, lint, unit and integration tests"
@@ -52,7 +54,7 @@ lint: deps
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-test-integration: build
+test-integration: build s3-server
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
 test: typecheck lint test-unit test-integration
