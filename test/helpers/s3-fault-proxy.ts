@@ -42,7 +42,13 @@ export type ProxyFault =
   | { type: 'latency'; ms?: number; perChunkMs?: number }
   | { type: 'hold'; stage?: 'request' | 'response'; afterBytes?: number }
   | { type: 'truncate'; bytes: number; keepLength?: boolean }
-  | { type: 'hook'; phase?: 'request' | 'response'; fn: (req: ProxiedRequest) => HookResult | Promise<HookResult> }
+  | {
+      type: 'hook'
+      phase?: 'request' | 'response'
+      /** Read the whole request body first and pass it as `req.body` (small requests only). */
+      body?: boolean
+      fn: (req: ProxiedRequest) => HookResult | Promise<HookResult>
+    }
 
 export type HookResult = 'continue' | 'drop' | void
 
@@ -55,6 +61,8 @@ export interface ProxyMatch {
   key?: string | RegExp
   /** Tested against the raw query string without '?', e.g. /uploadId=/ or /list-type=2/. */
   query?: string | RegExp
+  /** Any other condition on the request (headers, query parameters). */
+  filter?: (req: ProxiedRequest) => boolean
 }
 
 export interface ProxyRule extends ProxyMatch {
@@ -77,6 +85,8 @@ export interface ProxiedRequest {
   headers: IncomingMessage['headers']
   /** Upstream status ('response' hooks and the log; undefined before upstream answered). */
   status?: number
+  /** The request body, for hooks with `body: true`. */
+  body?: Buffer
 }
 
 export interface LogEntry extends ProxiedRequest {
@@ -110,7 +120,7 @@ export interface S3FaultProxy {
   addRule(rule: ProxyRule): RuleHandle
   /** Shorthand for a 'hook' rule. */
   onRequest(
-    match: ProxyMatch & { nth?: number | number[]; times?: number; phase?: 'request' | 'response' },
+    match: ProxyMatch & { nth?: number | number[]; times?: number; phase?: 'request' | 'response'; body?: boolean },
     fn: (req: ProxiedRequest) => HookResult | Promise<HookResult>,
   ): RuleHandle
   /** Removes every rule (held requests are released). */
@@ -184,7 +194,8 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
   return {
     endpoint: `http://127.0.0.1:${port}`,
     addRule,
-    onRequest: (match, fn) => addRule({ ...match, fault: { type: 'hook', phase: match.phase ?? 'request', fn } }),
+    onRequest: (match, fn) =>
+      addRule({ ...match, fault: { type: 'hook', phase: match.phase ?? 'request', body: match.body ?? false, fn } }),
     clearRules() {
       for (const s of rules.splice(0)) {
         s.removed = true
@@ -213,7 +224,8 @@ function describe(req: IncomingMessage, seq: number): ProxiedRequest {
 
 function matches(m: ProxyMatch, r: ProxiedRequest): boolean {
   if (m.method !== undefined && m.method.toUpperCase() !== r.method) return false
-  return test(m.bucket, r.bucket, true) && test(m.key, r.key, true) && test(m.query, r.query, false)
+  if (!(test(m.bucket, r.bucket, true) && test(m.key, r.key, true) && test(m.query, r.query, false))) return false
+  return m.filter === undefined || m.filter(r)
 }
 
 function test(p: string | RegExp | undefined, value: string, exact: boolean): boolean {
@@ -280,6 +292,13 @@ async function proxy(
   }
   if (fault?.type === 'latency' && fault.ms) await delay(fault.ms)
   if (fault?.type === 'hold' && (fault.stage ?? 'request') === 'request') await waitRelease(state!)
+  let body: Buffer | undefined
+  if (fault?.type === 'hook' && fault.body) {
+    const chunks: Buffer[] = []
+    for await (const c of req as AsyncIterable<Buffer>) chunks.push(c)
+    body = Buffer.concat(chunks)
+    info.body = body
+  }
   if (fault?.type === 'hook' && (fault.phase ?? 'request') === 'request') {
     req.pause()
     if ((await fault.fn(info)) === 'drop') {
@@ -304,7 +323,8 @@ async function proxy(
     up.once('error', reject)
   })
   upRes.catch(() => {})
-  await forwardBody(req, up, fault)
+  if (body !== undefined) up.end(body)
+  else await forwardBody(req, up, fault)
   if (fault?.type === 'reset-request') return
 
   let response: IncomingMessage

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test'
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -251,4 +252,24 @@ test('request hook: drop before forwarding (nothing written) or call back once u
   assert.deepEqual(seen, ['request hook/drop-1 undefined', 'response hook/after-1 200'])
   assert.equal(await exists('hook/drop-1'), false)
   assert.equal(await exists('hook/after-1'), true)
+})
+
+test('hook with body and filter: sees a DeleteObjects body and can pick the request by its content', async () => {
+  proxy.clearRules()
+  await put(direct, 'hook/del-a')
+  await put(direct, 'hook/del-b')
+  const bodies: string[] = []
+  proxy.onRequest(
+    { method: 'POST', query: /delete/, body: true, filter: (r) => r.headers['content-type'] !== 'text/plain' },
+    (r) => {
+      bodies.push(r.body!.toString('utf8'))
+      return r.body!.includes('hook/del-b') ? 'drop' : 'continue'
+    },
+  )
+  await viaProxy.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'hook/del-a' }] } }))
+  await assert.rejects(viaProxy.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'hook/del-b' }] } })))
+  assert.equal(bodies.length, 2)
+  assert.match(bodies[0]!, /<Key>hook\/del-a<\/Key>/)
+  assert.equal(await exists('hook/del-a'), false, 'the body was forwarded intact: the delete happened')
+  assert.equal(await exists('hook/del-b'), true, 'dropped: not deleted')
 })
