@@ -8,10 +8,11 @@
  */
 import { startKafkaMock, type KafkaMock, type KafkaMockTopic } from './kafka-mock.js'
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3rver, type S3rverHandle } from './s3rver.js'
+import { startVersitygw, type VersitygwHandle } from './versitygw.js'
 
 export interface Stack {
   kafka: KafkaMock
-  s3: S3rverHandle
+  s3: S3rverHandle | VersitygwHandle
   /** Environment for a sluice process (and for the seed job file's ${…} variables). */
   env: Record<string, string>
   stop(): Promise<void>
@@ -23,11 +24,16 @@ export async function startStack(o: {
   buckets?: string[]
   /** Run s3rver in its own process (demo, benchmarks) rather than in this one. */
   s3InChildProcess?: boolean
+  /** 'versitygw': an S3 that enforces conditional writes (same credentials as s3rver). */
+  s3Server?: 's3rver' | 'versitygw'
 }): Promise<Stack> {
   const kafka = await startKafkaMock({ brokers: o.brokers ?? 1, topics: o.topics ?? [] })
-  let s3: S3rverHandle
+  let s3: S3rverHandle | VersitygwHandle
   try {
-    s3 = await startS3rver({ buckets: o.buckets ?? [], inChildProcess: o.s3InChildProcess ?? false })
+    s3 =
+      o.s3Server === 'versitygw'
+        ? await startVersitygw({ buckets: o.buckets ?? [] })
+        : await startS3rver({ buckets: o.buckets ?? [], inChildProcess: o.s3InChildProcess ?? false })
   } catch (err) {
     await kafka.stop()
     throw err

@@ -1,6 +1,7 @@
 /**
- * The Store contract, run against both implementations: S3 (a real s3rver on 127.0.0.1) and a
- * local directory. Same assertions for both, so the checkpoint and sink code can rely on them.
+ * The Store contract, run against both implementations: S3 (a real s3rver on 127.0.0.1, and
+ * versitygw, an S3 server that enforces conditional writes) and a local directory. Same
+ * assertions for all, so the checkpoint and sink code can rely on them.
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -10,6 +11,7 @@ import { after, before, describe, test } from 'node:test'
 import { isSluiceError } from '../../src/errors.js'
 import { createStore, parseLocation, type Store } from '../../src/storage/index.js'
 import { type S3rverHandle, s3SettingsFor, startS3rver } from '../helpers/s3rver.js'
+import { startVersitygw, type VersitygwHandle } from '../helpers/versitygw.js'
 
 interface Backend {
   name: string
@@ -18,15 +20,18 @@ interface Backend {
 }
 
 let s3: S3rverHandle
+let vgw: VersitygwHandle
 let tmp: string
 let n = 0
 
 before(async () => {
   s3 = await startS3rver({ buckets: ['contract-bkt'] })
+  vgw = await startVersitygw({ buckets: ['contract-bkt'] })
   tmp = await mkdtemp(join(tmpdir(), 'sluice-storage-contract-'))
 })
 after(async () => {
   await s3?.stop()
+  await vgw?.stop()
   if (tmp) await rm(tmp, { recursive: true, force: true })
 })
 
@@ -38,6 +43,15 @@ const backends: Backend[] = [
       createStore({
         location: parseLocation(`s3a://contract-bkt/run-${++n}/out`),
         s3: s3SettingsFor(s3.endpoint),
+      }),
+  },
+  {
+    name: 'versitygw',
+    expectedConditional: 'enforced',
+    open: async () =>
+      createStore({
+        location: parseLocation(`s3a://contract-bkt/run-${++n}/out`),
+        s3: s3SettingsFor(vgw.endpoint),
       }),
   },
   {
