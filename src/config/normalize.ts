@@ -133,8 +133,9 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
   const sectionInput = (s: (typeof SECTIONS)[number]): Obj => (isMap(input[s]) ? (input[s] as Obj) : {})
   const topInput: Obj = {}
   for (const [k, v] of Object.entries(input)) if (!(SECTIONS as readonly string[]).includes(k)) topInput[k] = v
-  const top = validate(jobSchema.omit({ source: true, sink: true, conf: true, s3: true, metrics: true }), topInput, '', emptied, problems)
+  const top = validate(jobSchema.omit({ source: true, fromJson: true, sink: true, conf: true, s3: true, metrics: true }), topInput, '', emptied, problems)
   const source = validateSource(sectionInput('source'), emptied, problems)
+  const fromJson = validate(jobSchema.shape.fromJson, sectionInput('fromJson'), 'fromJson', emptied, problems)
   const sink = validate(jobSchema.shape.sink, sectionInput('sink'), 'sink', emptied, problems)
   const conf = validate(jobSchema.shape.conf, sectionInput('conf'), 'conf', emptied, problems)
   const s3 = validate(jobSchema.shape.s3, sectionInput('s3'), 's3', emptied, problems)
@@ -166,7 +167,7 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
     }
   }
   const s3Config = s3 === undefined ? undefined : s3Settings(s3, problems)
-  if (top === undefined || sourceConfigured === undefined || sink === undefined || conf === undefined || s3Config === undefined || metrics === undefined) {
+  if (top === undefined || sourceConfigured === undefined || fromJson === undefined || sink === undefined || conf === undefined || s3Config === undefined || metrics === undefined) {
     return undefined
   }
   if (problems.size > 0) return undefined
@@ -174,6 +175,7 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
     name,
     source: sourceConfigured,
     schema: top.schema,
+    fromJson,
     select: top.select,
     sink: {
       format: sink.format,

@@ -2,6 +2,7 @@
  * The normalised job: what `loadJob()` returns after interpolation, validation and defaults.
  * Everything downstream (planner, query loop, workers) reads this, never the raw file.
  */
+import type { JsonReadOptions } from '../sql/lenient-json.js'
 import type { Location, S3Settings } from '../storage/types.js'
 
 export type Trigger =
@@ -74,6 +75,8 @@ export interface JobConfig {
   source: SourceConfig
   /** Spark DDL as written. */
   schema: string
+  /** from_json options (the `fromJson` section). */
+  fromJson: JsonReadOptions
   /** selectExpr list as written. */
   select: string[]
   sink: SinkConfig

@@ -5,6 +5,7 @@
  * per directory (more only when the memory bound forces a cut, see WriterTask.memoryBytes).
  */
 import type { JobConfig } from '../config/types.js'
+import type { JsonReadOptions } from '../sql/lenient-json.js'
 import type { SerializedError } from '../errors.js'
 import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/request-stats.js'
@@ -27,6 +28,7 @@ export interface TaskProjection {
   mode: 'PERMISSIVE' | 'FAILFAST'
   columnNameOfCorruptRecord: string
   includeHeaders: boolean
+  jsonOptions: JsonReadOptions
 }
 
 /** The projection of a job, as plain data a worker compiles (see compile-projection.ts). */
@@ -39,6 +41,7 @@ export function taskProjection(c: JobConfig): TaskProjection {
     mode: c.sink.mode,
     columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
     includeHeaders: c.source.includeHeaders,
+    jsonOptions: c.fromJson,
   }
 }
 
