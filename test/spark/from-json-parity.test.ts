@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { compileProjection, parseSchema } from '../../src/sql/index.js'
-import type { KafkaRecord, ProjectedRow } from '../../src/sql/index.js'
+import type { ProjectedRow } from '../../src/sql/index.js'
 import { startSpark, type SparkPeer } from '../helpers/spark-peer.js'
+import { kafkaRecord } from './records.js'
 import { KNOWN_DIFFERENCES, PARITY_SCHEMA, PARITY_VALUES, SPARK_FAILS } from './corpus.js'
 
 let spark: SparkPeer
@@ -20,21 +21,6 @@ after(async () => {
   await spark?.stop()
 })
 
-export function kafkaRecord(value: Buffer | null, timestamp = 0, offset = 0): KafkaRecord {
-  return {
-    topic: 'pySparkTest',
-    partition: 0,
-    offset,
-    timestamp,
-    timestampType: 0,
-    buf: value ?? Buffer.alloc(0),
-    keyStart: -1,
-    keyEnd: -1,
-    valueStart: value === null ? -1 : 0,
-    valueEnd: value === null ? -1 : value.length,
-    headers: null,
-  }
-}
 
 function sluiceLines(schema: string, values: (Buffer | null)[], jsonOptions?: Record<string, boolean>): string[] {
   const p = compileProjection({
@@ -50,7 +36,7 @@ function sluiceLines(schema: string, values: (Buffer | null)[], jsonOptions?: Re
   return values.map((v) => {
     const out: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
     p.project(kafkaRecord(v), out)
-    return out.line.replace(/\n$/, '')
+    return out.line
   })
 }
 
