@@ -10,6 +10,8 @@ export DEMO_SECONDS
 # sluice supports Node 20 with the AWS SDK its lockfile pins; the SDK warns about Node < 22 from every thread.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?= true
 
+include mk/kafka.mk
+
 .PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo bench clean
 
 help:
@@ -52,7 +54,7 @@ lint: deps
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-test-integration: build
+test-integration: build kafka-real
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
 test: typecheck lint test-unit test-integration test-spark
