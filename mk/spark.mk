@@ -23,5 +23,5 @@ $(SPARK_JARS_DIR)/.spark-$(SPARK_VERSION): test/spark/pom.xml mk/spark.mk
 spark-deps: $(SPARK_VENV)/.spark-$(SPARK_VERSION) $(SPARK_JARS_DIR)/.spark-$(SPARK_VERSION)
 
 # The interop tests: node:test files under test/spark/, one Spark session per file.
-test-spark: build spark-deps
+test-spark: build spark-deps kafka-real
 	SPARK_LOCAL_IP=127.0.0.1 $(NODE_TEST) --test-concurrency=1 dist/test/spark/*.test.js

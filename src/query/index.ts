@@ -7,3 +7,4 @@ export type {
   QueryTerminatedEvent,
 } from './streaming-query.js'
 export type { StreamingQueryProgress, SourceProgress, DurationMs } from './progress.js'
+export { progressJson } from './progress.js'

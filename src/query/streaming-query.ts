@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   CheckpointLog,
-  defaultOffsetConf,
+  jobOffsetConf,
   FileSinkLog,
   kafkaSource,
   loadRestart,
@@ -620,10 +620,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   }
 
   #offsetConf(): Record<string, string> {
-    return {
-      ...defaultOffsetConf(),
-      'spark.sql.session.timeZone': this.config.timeZone,
-    }
+    return jobOffsetConf(this.config.conf, this.config.timeZone)
   }
 
   async #shutdown(err: unknown): Promise<void> {
