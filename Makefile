@@ -58,7 +58,7 @@ test-unit: build
 test-integration: build kafka-real s3-server
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
-test: typecheck lint test-unit test-integration
+test: typecheck lint test-unit test-integration test-spark
 
 demo: build
 	node dist/tools/demo.js
@@ -71,3 +71,5 @@ bench: build
 
 clean:
 	rm -rf dist tools/kafka-mock/kafka-mock
+
+include mk/spark.mk

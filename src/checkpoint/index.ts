@@ -19,6 +19,7 @@ export {
   type OffsetSeqMetadata,
   type OffsetsEntry,
   defaultOffsetConf,
+  jobOffsetConf,
   legacyOffsetConfDefaults,
   parseCommit,
   parseInitialOffsets,

@@ -56,6 +56,18 @@ export function defaultOffsetConf(): Record<string, string> {
 }
 
 /**
+ * The `conf` map of offsets/N for a job: Spark writes its session's values of these keys, so the
+ * job's own `conf` values win over the defaults (keys other than these are not written, as in
+ * Spark; `spark.sql.session.timeZone` is added for sluice, Spark ignores unknown keys).
+ */
+export function jobOffsetConf(jobConf: Record<string, string>, timeZone: string): Record<string, string> {
+  const out = defaultOffsetConf()
+  for (const k of Object.keys(out)) if (jobConf[k] !== undefined) out[k] = jobConf[k]
+  out['spark.sql.session.timeZone'] = timeZone
+  return out
+}
+
+/**
  * What Spark assumes for keys missing from an old offsets file (OffsetSeqMetadata
  * .relevantSQLConfDefaultValues): the legacy values, so that an old query keeps behaving as it
  * did. parseOffsets fills these in; keys without a legacy default are left out, as in Spark.

@@ -6,6 +6,7 @@
 import type { z } from 'zod'
 import type { FieldDoc, SectionDoc } from './fields.js'
 import { jobSchema, S3A_CONF_HINTS, SECTIONS } from './job-schema.js'
+import { FROM_JSON_UNSUPPORTED } from './from-json-schema.js'
 import { SINK_UNSUPPORTED } from './sink-schema.js'
 import { KAFKA_REJECTED, KAFKA_UNSUPPORTED_PREFIXES, SOURCE_UNSUPPORTED } from './source-schema.js'
 
@@ -73,6 +74,7 @@ export function renderConfigDoc(): string {
   prefixes['kafka.security.protocol: SSL | SASL_*'] = 'TLS and SASL are not supported yet; use a PLAINTEXT listener'
   prefixes['kafka.<anything else>'] = 'not passed on to the client, so rejected rather than silently ignored; remove it'
   out.push(...reasons('Kafka security and other client options', prefixes, 'source.'))
+  out.push(...reasons('from_json options', FROM_JSON_UNSUPPORTED, 'fromJson.'))
   out.push(...reasons('Sink options', SINK_UNSUPPORTED, 'sink.'))
   const hints: Record<string, string> = {}
   for (const [k, target] of Object.entries(S3A_CONF_HINTS)) hints[k] = `Hadoop S3A setting; set \`${target}\``

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { Bad, bool, bytes, def, duration, field, ignored, int, list, opt, req, text } from './fields.js'
 import { show } from './problems.js'
+import { fromJsonSchema } from './from-json-schema.js'
 import { sinkSchema } from './sink-schema.js'
 import { sourceSchema } from './source-schema.js'
 
@@ -189,6 +190,7 @@ export const jobSchema = z
       description: 'Output columns as Spark SQL expressions over json_data and the Kafka columns.',
     }),
     source: sourceSchema,
+    fromJson: fromJsonSchema,
     sink: sinkSchema,
     conf: confSchema,
     s3: s3Schema,
@@ -199,7 +201,7 @@ export const jobSchema = z
 export type RawJob = z.output<typeof jobSchema>
 
 /** Sections whose absence is filled with `{}` before validation (their fields carry the defaults). */
-export const SECTIONS = ['source', 'sink', 'conf', 's3', 'metrics'] as const
+export const SECTIONS = ['source', 'fromJson', 'sink', 'conf', 's3', 'metrics'] as const
 
 export type SectionName = (typeof SECTIONS)[number]
 

@@ -10,6 +10,7 @@ import type { SectionDoc } from './fields.js'
 import { joinPath } from './interpolate.js'
 import { jobSchema, S3A_CONF_HINTS, SECTIONS, type SectionName } from './job-schema.js'
 import { ConfigCode, closest, type Problems, show } from './problems.js'
+import { FROM_JSON_UNSUPPORTED } from './from-json-schema.js'
 import { SINK_UNSUPPORTED } from './sink-schema.js'
 import { KAFKA_REJECTED, KAFKA_UNSUPPORTED_PREFIXES, SOURCE_UNSUPPORTED } from './source-schema.js'
 
@@ -132,8 +133,8 @@ function rejectKey(section: SectionName, key: string, path: string, known: strin
       return
     }
   }
-  if (section === 'sink') {
-    const why = findCaseInsensitive(SINK_UNSUPPORTED, key)
+  if (section === 'sink' || section === 'fromJson') {
+    const why = findCaseInsensitive(section === 'sink' ? SINK_UNSUPPORTED : FROM_JSON_UNSUPPORTED, key)
     if (why !== undefined) {
       problems.add(ConfigCode.UNSUPPORTED, path, `is ${why}`)
       return

@@ -145,8 +145,9 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
   const sectionInput = (s: (typeof SECTIONS)[number]): Obj => (isMap(input[s]) ? (input[s] as Obj) : {})
   const topInput: Obj = {}
   for (const [k, v] of Object.entries(input)) if (!(SECTIONS as readonly string[]).includes(k)) topInput[k] = v
-  const top = validate(jobSchema.omit({ source: true, sink: true, conf: true, s3: true, metrics: true }), topInput, '', emptied, problems)
+  const top = validate(jobSchema.omit({ source: true, fromJson: true, sink: true, conf: true, s3: true, metrics: true }), topInput, '', emptied, problems)
   const source = validateSource(sectionInput('source'), emptied, problems)
+  const fromJson = validate(jobSchema.shape.fromJson, sectionInput('fromJson'), 'fromJson', emptied, problems)
   const sink = validate(jobSchema.shape.sink, sectionInput('sink'), 'sink', emptied, problems)
   const conf = validate(jobSchema.shape.conf, sectionInput('conf'), 'conf', emptied, problems)
   const s3 = validate(jobSchema.shape.s3, sectionInput('s3'), 's3', emptied, problems)
@@ -178,11 +179,11 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
     }
   }
   const s3Config = s3 === undefined ? undefined : s3Settings(s3, problems)
-  if (top === undefined || sourceConfigured === undefined || sink === undefined || conf === undefined || s3Config === undefined || metrics === undefined) {
+  if (top === undefined || sourceConfigured === undefined || fromJson === undefined || sink === undefined || conf === undefined || s3Config === undefined || metrics === undefined) {
     return undefined
   }
   if (problems.size > 0) return undefined
-  return toJobConfig({ top, source: sourceConfigured, sink, conf, s3: s3Config, metrics, trigger, rawConf: rawConf(sectionInput('conf')) })
+  return toJobConfig({ top, source: sourceConfigured, fromJson, sink, conf, s3: s3Config, metrics, trigger, rawConf: rawConf(sectionInput('conf')) })
 }
 
 type Section<K extends keyof typeof jobSchema.shape> = z.output<(typeof jobSchema.shape)[K]>
@@ -191,6 +192,7 @@ type Section<K extends keyof typeof jobSchema.shape> = z.output<(typeof jobSchem
 export interface JobParts {
   top: Omit<z.output<typeof jobSchema>, (typeof SECTIONS)[number]>
   source: NonNullable<ReturnType<typeof sourceConfig>>
+  fromJson: Section<'fromJson'>
   sink: Section<'sink'>
   conf: Section<'conf'>
   s3: S3Settings
@@ -201,12 +203,14 @@ export interface JobParts {
 }
 
 /** The normalised job; its return type is {@link JobConfig}. */
-export function toJobConfig({ top, source, sink, conf, s3, metrics, trigger, rawConf }: JobParts) {
+export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, trigger, rawConf }: JobParts) {
   return {
     name: top.name,
     source,
     /** Spark DDL as written. */
     schema: top.schema,
+    /** from_json options (the `fromJson` section). */
+    fromJson,
     /** selectExpr list as written. */
     select: top.select,
     sink: {

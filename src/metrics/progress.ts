@@ -3,6 +3,8 @@
  * a `sluice` section with what Spark does not report (files, bytes, corrupt rows, per-partition
  * figures). Built once per batch on the coordinator; never per record.
  */
+import { serializeKafkaOffsets } from '../checkpoint/index.js'
+import { javaDoubleToString } from '../sql/java-number.js'
 import { toKafkaOffsets, type OffsetMap } from '../planner/index.js'
 
 export interface DurationMs {
@@ -44,6 +46,8 @@ export interface StreamingQueryProgress {
   name: string
   timestamp: string
   batchId: number
+  /** Spark 3.5: the trigger's processing time in ms (the same span as durationMs.triggerExecution). */
+  batchDuration: number
   numInputRows: number
   inputRowsPerSecond: number
   processedRowsPerSecond: number
@@ -102,6 +106,7 @@ export function buildProgress(p: ProgressInput): StreamingQueryProgress {
     name: p.name,
     timestamp: sparkTimestamp(p.triggerStartMs),
     batchId: p.batchId,
+    batchDuration: p.durationMs.triggerExecution,
     numInputRows: p.numInputRows,
     inputRowsPerSecond,
     processedRowsPerSecond,
@@ -131,4 +136,31 @@ export function buildProgress(p: ProgressInput): StreamingQueryProgress {
 /** Spark prints avgOffsetsBehindLatest with Double.toString: always a fraction. */
 function javaDouble(v: number): string {
   return Number.isInteger(v) ? `${v}.0` : String(v)
+}
+
+/**
+ * The progress as Spark's StreamingQueryProgress.json prints it (json4s + Jackson): fields in
+ * Spark 3.5's order, doubles as Java's Double.toString (`0.0`, `1000.0`, `1.0E7`; NaN and
+ * infinities left out), maps with sorted keys, empty maps (`eventTime`, `observedMetrics`, the
+ * sink's `metrics`) left out. The `sluice` section comes last; Spark's parsers ignore it.
+ */
+export function progressJson(p: StreamingQueryProgress): string {
+  const dbl = (k: string, v: number): string => (Number.isFinite(v) ? `,${JSON.stringify(k)}:${javaDoubleToString(v)}` : '')
+  const offsets = (o: Record<string, Record<string, number>> | null): string => (o === null ? 'null' : serializeKafkaOffsets(o))
+  const sorted = (m: Record<string, unknown>, value: (v: unknown) => string): string =>
+    '{' + Object.keys(m).sort().map((k) => `${JSON.stringify(k)}:${value(m[k])}`).join(',') + '}'
+  const sources = p.sources.map(
+    (s) =>
+      `{"description":${JSON.stringify(s.description)},"startOffset":${offsets(s.startOffset)},"endOffset":${offsets(s.endOffset)},` +
+      `"latestOffset":${offsets(s.latestOffset)},"numInputRows":${s.numInputRows}${dbl('inputRowsPerSecond', s.inputRowsPerSecond)}` +
+      `${dbl('processedRowsPerSecond', s.processedRowsPerSecond)},"metrics":${sorted(s.metrics, (v) => JSON.stringify(v))}}`,
+  )
+  return (
+    `{"id":${JSON.stringify(p.id)},"runId":${JSON.stringify(p.runId)},"name":${JSON.stringify(p.name)},` +
+    `"timestamp":${JSON.stringify(p.timestamp)},"batchId":${p.batchId},"batchDuration":${p.batchDuration},` +
+    `"numInputRows":${p.numInputRows}${dbl('inputRowsPerSecond', p.inputRowsPerSecond)}${dbl('processedRowsPerSecond', p.processedRowsPerSecond)},` +
+    `"durationMs":${sorted(p.durationMs as unknown as Record<string, unknown>, (v) => String(v))},"stateOperators":[],` +
+    `"sources":[${sources.join(',')}],"sink":{"description":${JSON.stringify(p.sink.description)},"numOutputRows":${p.sink.numOutputRows}},` +
+    `"sluice":${JSON.stringify(p.sluice)}}`
+  )
 }

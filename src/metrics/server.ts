@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SluiceError } from '../errors.js'
+import { progressJson, type StreamingQueryProgress } from './progress.js'
 import { statusPageHtml } from './status-page.js'
 
 export interface MonitoringSource {
@@ -74,7 +75,8 @@ export class MonitoringServer {
           json(res, 404, { error: 'no batch has completed yet' })
           return
         }
-        json(res, 200, p)
+        // Spark's own text of the progress (number formats, field order), not JSON.stringify's.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(progressJson(p as StreamingQueryProgress))
         return
       }
       case '/api/status':

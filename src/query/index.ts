@@ -7,3 +7,4 @@ export type {
   QueryTerminatedEvent,
 } from './streaming-query.js'
 export type { StreamingQueryProgress, SourceProgress, DurationMs } from '../metrics/progress.js'
+export { progressJson } from '../metrics/progress.js'

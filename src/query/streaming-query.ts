@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { defaultOffsetConf, type OffsetsEntry } from '../checkpoint/index.js'
+import { jobOffsetConf, type OffsetsEntry } from '../checkpoint/index.js'
 import { CommitProtocol, isConcurrentWrite, RetryPolicy, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
 import type { JobConfig } from '../config/types.js'
 import { isSluiceError, SluiceError } from '../errors.js'
@@ -452,10 +452,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   }
 
   #offsetConf(): Record<string, string> {
-    return {
-      ...defaultOffsetConf(),
-      'spark.sql.session.timeZone': this.config.timeZone,
-    }
+    return jobOffsetConf(this.config.conf, this.config.timeZone)
   }
 
   async #shutdown(err: unknown): Promise<void> {

@@ -11,11 +11,14 @@
  *
  * Hot path: one JSON.parse and a generated root filler with inline property loads. The try/catch
  * around JSON.parse is per record because JSON.parse reports errors only by throwing; V8 makes a
- * try block free when nothing is thrown.
+ * try block free when nothing is thrown. Only when JSON.parse throws is the text read again by
+ * the lenient reader (lenient-json.ts), which accepts what Spark's Jackson options allow
+ * (single quotes and NaN/Infinity by default) and feeds the exact converters.
  */
 import { SluiceError } from '../errors.js'
 import { parseExact } from './exact-json.js'
-import { type Converter, MISMATCH, NEED_EXACT, beginRecord, makeConverter } from './json-coerce.js'
+import { type Converter, MISMATCH, NEED_EXACT, beginRecord, makeConverter, recordWasPartial } from './json-coerce.js'
+import { type JsonReadOptions, LenientError, SPARK_JSON_READ_DEFAULTS, parseLenient } from './lenient-json.js'
 import type { ZoneRules } from './time-zone.js'
 import { type KafkaRecord, type StructField, typeToString } from './types.js'
 
@@ -37,8 +40,16 @@ export class JsonDataParser {
   readonly #dataIndex: number[]
   readonly #convs: Converter[]
   readonly #fill: Filler
+  readonly #read: JsonReadOptions
 
-  constructor(schema: StructField[], corruptColumn: string, failFast: boolean, zone: ZoneRules) {
+  constructor(
+    schema: StructField[],
+    corruptColumn: string,
+    failFast: boolean,
+    zone: ZoneRules,
+    read: JsonReadOptions = SPARK_JSON_READ_DEFAULTS,
+  ) {
+    this.#read = read
     this.schema = schema
     this.corruptIndex = schema.findIndex((f) => f.name === corruptColumn && f.type.kind === 'string')
     this.#failFast = failFast
@@ -46,7 +57,7 @@ export class JsonDataParser {
     this.#row = new Array<unknown>(schema.length).fill(null)
     this.#dataIndex = []
     for (let i = 0; i < schema.length; i++) if (i !== this.corruptIndex) this.#dataIndex.push(i)
-    this.#convs = schema.map((f) => makeConverter(f.type, zone))
+    this.#convs = schema.map((f) => makeConverter(f.type, zone, read))
     this.#fill = this.#generateFiller()
   }
 
@@ -102,21 +113,33 @@ export class JsonDataParser {
     while (i < n && text.charCodeAt(i) <= 0x20) i++
     if (i === n) return this.nullRow
     let obj: unknown
+    let lenient: Map<string, unknown> | null = null
     try {
       obj = JSON.parse(text)
     } catch (err) {
-      return this.#malformed(text, rec, (err as Error).message)
+      const r = parseLenient(text, this.#read)
+      if (r instanceof LenientError) return this.#malformed(text, rec, (err as Error).message)
+      if (!(r instanceof Map)) return this.#malformed(text, rec, `the JSON value is ${describe(r)}, not an object`)
+      lenient = r as Map<string, unknown>
+      obj = Object.fromEntries(lenient)
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
       return this.#malformed(text, rec, `the JSON value is ${describe(obj)}, not an object`)
     }
+    if (lenient === null && n > MAX_DEPTH * 2 && nestedDeeperThan(text, MAX_DEPTH)) {
+      return this.#malformed(text, rec, `the JSON nests deeper than ${MAX_DEPTH} levels (Jackson's limit in Spark 3.5)`)
+    }
     const row = this.#row
-    beginRecord(text, false)
-    let bad = this.#fill(obj as Record<string, unknown>, row)
+    let bad: number
+    if (lenient === null) {
+      beginRecord(text, false)
+      bad = this.#fill(obj as Record<string, unknown>, row)
+    } else bad = RESULT_EXACT
     if (bad === RESULT_EXACT) {
       beginRecord(text, true)
-      bad = this.#fillExact(parseExact(text) as Map<string, unknown>, row)
+      bad = this.#fillExact(lenient ?? (parseExact(text) as Map<string, unknown>), row)
     }
+    if (bad < 0 && recordWasPartial()) bad = this.#firstStructField()
     if (bad >= 0) {
       if (this.#failFast) {
         const f = this.schema[bad]!
@@ -129,6 +152,12 @@ export class JsonDataParser {
       row[this.corruptIndex] = null
     }
     return row
+  }
+
+  /** The field reported for a partially filled nested struct (FAILFAST's message). */
+  #firstStructField(): number {
+    const i = this.#dataIndex.find((k) => this.schema[k]!.type.kind === 'struct')
+    return i ?? this.#dataIndex[0] ?? 0
   }
 
   #malformed(text: string, rec: KafkaRecord | null, why: string): unknown[] {
@@ -158,6 +187,29 @@ export class JsonDataParser {
       },
     )
   }
+}
+
+/** Jackson 2.15's StreamReadConstraints maxNestingDepth (Spark 3.5 ships Jackson 2.15). */
+const MAX_DEPTH = 1000
+
+/**
+ * Whether `text` (valid JSON) nests arrays/objects deeper than `max`. Only texts longer than
+ * 2 × max can, so ordinary records never pay for this scan.
+ */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
 }
 
 function describe(v: unknown): string {

@@ -20,4 +20,5 @@ export { DEFAULT_PARTITION_NAME, escapePathName, partitionDir, unescapePathName 
 export { formatDate, formatTimestamp } from './time-format.js'
 export { javaDoubleToString, javaFloatToString } from './java-number.js'
 export { jsonString } from './json-escape.js'
+export { type JsonReadOptions, SPARK_JSON_READ_DEFAULTS } from './lenient-json.js'
 export { getZone } from './time-zone.js'

@@ -21,15 +21,33 @@ export const NEED_EXACT: unique symbol = Symbol('need-exact')
 
 export type Converter = (v: unknown) => unknown
 
-/** Per-record reader state (one thread, one record at a time). */
-const state = { text: '', floatLike: -1, exact: false }
+/**
+ * Per-record reader state (one thread, one record at a time). `partial`: a field of a nested
+ * struct did not fit its type; Spark 3.5 keeps that struct with the field null and still counts
+ * the record as corrupt (seen with Spark itself, test/spark/from-json-parity.test.ts).
+ */
+const state = { text: '', floatLike: -1, exact: false, partial: false }
 
 /** Starts a record: `exact` tells converters which reader produced the values. */
 export function beginRecord(text: string, exact: boolean): void {
   state.text = text
   state.floatLike = -1
   state.exact = exact
+  state.partial = false
 }
+
+/** Whether a nested struct of the current record was filled partially (the record is corrupt). */
+export function recordWasPartial(): boolean {
+  return state.partial
+}
+
+/** The from_json options the converters depend on. */
+export interface ConvertOptions {
+  /** Also governs the strings "NaN", "Infinity", ... in DOUBLE and FLOAT fields. */
+  allowNonNumericNumbers: boolean
+}
+
+const CONVERT_DEFAULTS: ConvertOptions = { allowNonNumericNumbers: true }
 
 function floatLike(): boolean {
   if (state.floatLike < 0) state.floatLike = mayHoldFloatLiteral(state.text) ? 1 : 0
@@ -81,33 +99,39 @@ function stringConv(v: unknown): unknown {
   return jacksonText(v)
 }
 
+/**
+ * Integer fields. TINYINT is Jackson's getByteValue, which accepts -128..255 and wraps 128..255
+ * to negative bytes (Spark 3.5: `{"t":128}` → -128); the wider types are range-checked.
+ */
 function intConv(bits: number): Converter {
-  const max = 2n ** BigInt(bits - 1) - 1n
+  const max = bits === 8 ? 255n : 2n ** BigInt(bits - 1) - 1n
   const min = -(2n ** BigInt(bits - 1))
   const maxN = Number(max)
   const minN = Number(min)
+  const wrap = bits === 8 ? (n: number) => (n << 24) >> 24 : (n: number) => n
   return (v) => {
     if (typeof v === 'number') {
       if (!Number.isInteger(v)) return MISMATCH
       if (!Number.isSafeInteger(v) || floatLike()) return NEED_EXACT
-      return v < minN || v > maxN ? MISMATCH : v === 0 ? 0 : v
+      return v < minN || v > maxN ? MISMATCH : v === 0 ? 0 : wrap(v)
     }
     if (v instanceof RawNumber) {
       if (!v.isInt) return MISMATCH
       const b = BigInt(v.text)
       if (b < min || b > max) return MISMATCH
       const n = Number(b)
-      return Number.isSafeInteger(n) ? n : b
+      return Number.isSafeInteger(n) ? wrap(n) : b
     }
     return MISMATCH
   }
 }
 
-function doubleConv(round: (n: number) => number): Converter {
+function doubleConv(round: (n: number) => number, o: ConvertOptions): Converter {
+  const strings = o.allowNonNumericNumbers
   return (v) => {
     if (typeof v === 'number') return round(v)
     if (v instanceof RawNumber) return round(Number(v.text))
-    if (typeof v === 'string') {
+    if (typeof v === 'string' && strings) {
       switch (v) {
         case 'NaN':
           return Number.NaN
@@ -216,10 +240,10 @@ function mapConv(value: Converter): Converter {
   }
 }
 
-function structConv(fields: StructField[], zone: ZoneRules): Converter {
+function structConv(fields: StructField[], zone: ZoneRules, o: ConvertOptions): Converter {
   const names = fields.map((f) => f.name)
   const getters = names.map(ownGetter)
-  const convs = fields.map((f) => makeConverter(f.type, zone))
+  const convs = fields.map((f) => makeConverter(f.type, zone, o))
   const n = fields.length
   return (v) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof RawNumber) return MISMATCH
@@ -232,15 +256,19 @@ function structConv(fields: StructField[], zone: ZoneRules): Converter {
         continue
       }
       const r = convs[i]!(x)
-      if (typeof r === 'symbol') return r
-      out[i] = r
+      if (r === NEED_EXACT) return r
+      if (r === MISMATCH) {
+        // Spark keeps the struct, with this field null, and marks the record corrupt.
+        out[i] = null
+        state.partial = true
+      } else out[i] = r
     }
     return out
   }
 }
 
 /** The converter of one data type (built once per projection). */
-export function makeConverter(t: DataType, zone: ZoneRules): Converter {
+export function makeConverter(t: DataType, zone: ZoneRules, o: ConvertOptions = CONVERT_DEFAULTS): Converter {
   switch (t.kind) {
     case 'string':
       return stringConv
@@ -255,9 +283,9 @@ export function makeConverter(t: DataType, zone: ZoneRules): Converter {
     case 'bigint':
       return intConv(64)
     case 'float':
-      return doubleConv(Math.fround)
+      return doubleConv(Math.fround, o)
     case 'double':
-      return doubleConv((n) => n)
+      return doubleConv((n) => n, o)
     case 'decimal':
       return decimalConv(t.precision, t.scale)
     case 'timestamp':
@@ -267,10 +295,10 @@ export function makeConverter(t: DataType, zone: ZoneRules): Converter {
     case 'binary':
       return binaryConv
     case 'array':
-      return arrayConv(makeConverter(t.element, zone))
+      return arrayConv(makeConverter(t.element, zone, o))
     case 'map':
-      return mapConv(makeConverter(t.value, zone))
+      return mapConv(makeConverter(t.value, zone, o))
     case 'struct':
-      return structConv(t.fields, zone)
+      return structConv(t.fields, zone, o)
   }
 }

@@ -146,7 +146,7 @@ export function compileProjection(o: ProjectionOptions): Projection {
     throw partitionError(o.partitionBy.join(','), 'every output column is a partition column, so the files would be empty; keep at least one column out of partitionBy', {})
   }
 
-  const parser = new JsonDataParser(o.schema, o.columnNameOfCorruptRecord, o.mode === 'FAILFAST', zone)
+  const parser = new JsonDataParser(o.schema, o.columnNameOfCorruptRecord, o.mode === 'FAILFAST', zone, o.jsonOptions)
   const outerDecls: string[] = ['const NR = P.nullRow;', 'const UNSET = {};', "let LP = '';"]
   const body: string[] = []
   const jsonStr = c.helper(jsonString)

@@ -18,6 +18,7 @@
  * | map                       | flat unknown[]: [k0, v0, k1, v1, ...] (keeps input order)     |
  * | struct                    | unknown[]: field values in schema order                       |
  */
+import type { JsonReadOptions } from './lenient-json.js'
 
 import type { KafkaRecordView } from '../kafka/types.js'
 
@@ -61,6 +62,8 @@ export interface ProjectionOptions {
   mode: 'PERMISSIVE' | 'FAILFAST'
   columnNameOfCorruptRecord: string
   includeHeaders: boolean
+  /** from_json's Jackson options for text JSON.parse refuses; Spark's defaults when absent. */
+  jsonOptions?: JsonReadOptions | undefined
 }
 
 export interface ProjectedRow {

@@ -15,5 +15,6 @@ export function compileTaskProjection(p: TaskProjection): Projection {
     mode: p.mode,
     columnNameOfCorruptRecord: p.columnNameOfCorruptRecord,
     includeHeaders: p.includeHeaders,
+    jsonOptions: p.jsonOptions,
   })
 }

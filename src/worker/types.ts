@@ -34,6 +34,7 @@ export function taskProjection(c: JobConfig): TaskProjection {
     mode: c.sink.mode,
     columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
     includeHeaders: c.source.includeHeaders,
+    jsonOptions: c.fromJson,
   }
 }
 

@@ -32,6 +32,15 @@ const expected: JobConfig = {
     commitOffsets: true,
   },
   schema: 'message STRING',
+  fromJson: {
+    allowSingleQuotes: true,
+    allowNonNumericNumbers: true,
+    allowUnquotedFieldNames: false,
+    allowComments: false,
+    allowNumericLeadingZeros: false,
+    allowBackslashEscapingAnyCharacter: false,
+    allowUnquotedControlChars: false,
+  },
   select: [
     'json_data.*',
     'timestamp AS kafka_timestamp',

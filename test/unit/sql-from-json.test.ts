@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { isSluiceError } from '../../src/errors.js'
+import { SPARK_JSON_READ_DEFAULTS } from '../../src/sql/index.js'
 import { parse, project, projection, record } from './sql-helpers.js'
 
 const line = (schema: string, json: string | null): string => parse(schema, json).line
@@ -23,7 +24,11 @@ test('STRING takes strings as they are and other tokens as their JSON text', () 
 
 test('integer types take only JSON integers within their range', () => {
   assert.equal(line('a TINYINT', '{"a":127}'), '{"a":127}')
-  assert.equal(line('a TINYINT', '{"a":128}'), '{}')
+  // Jackson's getByteValue takes -128..255 and wraps (Spark 3.5 itself: 128 → -128).
+  assert.equal(line('a TINYINT', '{"a":128}'), '{"a":-128}')
+  assert.equal(line('a TINYINT', '{"a":255}'), '{"a":-1}')
+  assert.equal(line('a TINYINT', '{"a":256}'), '{}')
+  assert.equal(line('a TINYINT', '{"a":-129}'), '{}')
   assert.equal(line('a SMALLINT', '{"a":-32768}'), '{"a":-32768}')
   assert.equal(line('a SMALLINT', '{"a":32768}'), '{}')
   assert.equal(line('a INT', '{"a":2147483647}'), '{"a":2147483647}')
@@ -127,14 +132,15 @@ test('DATE takes yyyy-MM-dd strings (and Spark 1.5 day numbers); BINARY takes ba
   assert.equal(line('b BINARY', '{"b":"not base64!"}'), '{}')
 })
 
-test('ARRAY, MAP and STRUCT convert recursively; a nested mismatch nulls the top-level field', () => {
+test('ARRAY, MAP and STRUCT convert recursively; a mismatch nulls the top-level field, inside a struct only that field', () => {
   const s = 'tags ARRAY<STRING>, attrs MAP<STRING, INT>, meta STRUCT<a: INT, b: ARRAY<DOUBLE>>'
   assert.equal(
     line(s, '{"tags":["x",null,3],"attrs":{"z":1,"2":null,"a":3},"meta":{"b":[1,2.5],"a":7,"zz":0}}'),
     '{"tags":["x",null,"3"],"attrs":{"z":1,"2":null,"a":3},"meta":{"a":7,"b":[1.0,2.5]}}',
   )
   const bad = parse(s, '{"tags":["x"],"attrs":{"k":"nope"},"meta":{"a":1.5}}')
-  assert.equal(bad.line, '{"tags":["x"]}')
+  // Spark 3.5 keeps a struct whose field does not fit, with that field null (seen with Spark).
+  assert.equal(bad.line, '{"tags":["x"],"meta":{}}')
   assert.equal(bad.corrupt, true)
   assert.equal(line(s, '{"tags":"x","meta":[1]}'), '{}')
   assert.equal(line('meta STRUCT<a: INT>', '{"meta":{}}'), '{"meta":{}}')
@@ -196,4 +202,29 @@ test('FAILFAST throws SLUICE_RECORD_MALFORMED with topic, partition, offset and 
       },
     )
   }
+})
+
+test("JSON.parse's refusals go to the lenient reader, which applies Spark's from_json options", () => {
+  assert.equal(line('s STRING, i INT', "{'s':'single','i':2}"), '{"s":"single","i":2}')
+  assert.equal(line('d DOUBLE, f FLOAT', '{"d":NaN,"f":-Infinity}'), '{"d":"NaN","f":"-Infinity"}')
+  // A STRING field gets the token's JSON text, and Jackson quotes NaN (Spark 3.5 prints the same).
+  assert.equal(line('s STRING', '{"s":NaN}'), '{"s":"\\"NaN\\""}')
+  assert.equal(parse('s STRING', '{s:"x"}').corrupt, true, 'allowUnquotedFieldNames is off by default')
+  const on = { jsonOptions: { ...SPARK_JSON_READ_DEFAULTS, allowUnquotedFieldNames: true, allowComments: true, allowNumericLeadingZeros: true } }
+  assert.equal(parse('s STRING, i INT', '{s:"x", /* c */ i: 007}', on).line, '{"s":"x","i":7}')
+  const off = { jsonOptions: { ...SPARK_JSON_READ_DEFAULTS, allowSingleQuotes: false, allowNonNumericNumbers: false } }
+  assert.equal(parse('s STRING', "{'s':'x'}", off).corrupt, true)
+  assert.equal(parse('d DOUBLE', '{"d":NaN}', off).corrupt, true)
+  assert.equal(parse('d DOUBLE', '{"d":"NaN"}', off).corrupt, true, 'the string "NaN" needs allowNonNumericNumbers too')
+})
+
+test('nesting deeper than 1000 levels is malformed, as with Jackson 2.15 in Spark 3.5', () => {
+  const deep = (n: number): string => '{"s":"x","a":' + '['.repeat(n) + ']'.repeat(n) + '}'
+  assert.equal(parse('s STRING', deep(998)).line, '{"s":"x"}')
+  assert.equal(parse('s STRING', deep(1000)).corrupt, true)
+})
+
+test('a lone surrogate is written as ? (as Java String.getBytes does), pairs are kept', () => {
+  assert.equal(line('s STRING', '{"s":"a\\ud800b\\udc00c"}'), '{"s":"a?b?c"}')
+  assert.equal(line('s STRING', '{"s":"\\ud83d\\ude00 😀"}'), '{"s":"😀 😀"}')
 })
