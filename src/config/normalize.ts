@@ -74,6 +74,7 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
   if (raw.subscribe !== undefined) subscription = { kind: 'subscribe', topics: raw.subscribe }
   else if (raw.subscribePattern !== undefined) subscription = { kind: 'subscribePattern', pattern: raw.subscribePattern }
   else subscription = { kind: 'assign', partitions: raw.assign! }
+  if (raw.shard !== undefined) subscription.shard = raw.shard
   return {
     bootstrapServers: raw['kafka.bootstrap.servers'],
     subscription,

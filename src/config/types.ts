@@ -3,6 +3,7 @@
  * Everything downstream (planner, query loop, workers) reads this, never the raw file.
  */
 import type { Location, S3Settings } from '../storage/types.js'
+import type { ShardSpec } from '../planner/shard.js'
 
 export type Trigger =
   | { kind: 'processingTime'; intervalMs: number }
@@ -12,10 +13,14 @@ export type Trigger =
 /** -2 = earliest, -1 = latest, else an offset; keyed topic → partition → offset. */
 export type PartitionOffsetSpec = Record<string, Record<string, number>>
 
-export type Subscription =
+export type Subscription = (
   | { kind: 'subscribe'; topics: string[] }
   | { kind: 'subscribePattern'; pattern: string }
   | { kind: 'assign'; partitions: Record<string, number[]> }
+) & {
+  /** source.shard: only partitions p with p mod count = index (README "Deploy"). */
+  shard?: ShardSpec | undefined
+}
 
 export interface SourceConfig {
   bootstrapServers: string[]
