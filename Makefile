@@ -55,7 +55,7 @@ test-unit: build
 test-integration: build
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
-test: typecheck lint test-unit test-integration
+test: typecheck lint test-unit test-deploy test-integration
 
 demo: build
 	node dist/tools/demo.js
@@ -65,6 +65,8 @@ bench: build
 	node dist/bench/metrics-overhead.js
 	node dist/bench/memory.js
 	node dist/tools/gen-benchmarks-md.js
+
+include mk/deploy.mk
 
 clean:
 	rm -rf dist tools/kafka-mock/kafka-mock
