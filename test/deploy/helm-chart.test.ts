@@ -130,6 +130,14 @@ describe('the workload', () => {
     }
   })
 
+  test('workers follow the CPU request unless the job sets them (Node counts the node\'s cores, not the pod\'s)', async () => {
+    const workers = async (set: string[]): Promise<unknown> => jobOf(ofKind((await render(set)).objects, 'ConfigMap')[0]!).workers
+    assert.equal(jobOf(ofKind(defaults.objects, 'ConfigMap')[0]!).workers, 1)
+    assert.equal(await workers(['resources.requests.cpu=2500m']), 3)
+    assert.equal(await workers(['resources.requests.cpu=4']), 4)
+    assert.equal(await workers(['job.workers=7']), 7)
+  })
+
   test('non-root, read-only root file system, the image uid', () => {
     const d = ofKind(defaults.objects, 'Deployment')[0]!
     assert.equal(d.spec.template.spec.securityContext.runAsNonRoot, true)

@@ -79,6 +79,14 @@ Called with (dict "root" $ "shard" i).
 {{- $root := .root -}}
 {{- $n := int $root.Values.shards -}}
 {{- $job := deepCopy $root.Values.job -}}
+{{- /* Node's os.availableParallelism() counts the node's cores, not the pod's CPU: default
+       job.workers to the CPU request, rounded up. */ -}}
+{{- $cpu := toString (dig "requests" "cpu" "" ($root.Values.resources | default dict)) -}}
+{{- if and (not (hasKey $job "workers")) $cpu -}}
+{{- $w := 1 -}}
+{{- if hasSuffix "m" $cpu -}}{{- $w = div (add (trimSuffix "m" $cpu | atoi) 999) 1000 -}}{{- else -}}{{- $w = ceil (float64 $cpu) | int -}}{{- end -}}
+{{- $_ := set $job "workers" (max 1 $w) -}}
+{{- end -}}
 {{- if gt $n 1 -}}
 {{- $_ := set $job.source "shard" (printf "%d/%d" .shard $n) -}}
 {{- $_ := set $job.sink "path" (printf "%s/shard=%d/" (trimSuffix "/" $job.sink.path) .shard) -}}
