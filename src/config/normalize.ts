@@ -6,13 +6,14 @@
  */
 import { availableParallelism } from 'node:os'
 import type { z } from 'zod'
+import { ownsPartition, type ShardSpec } from '../planner/shard.js'
 import type { S3Settings } from '../storage/types.js'
 import { Bad, type FieldDoc } from './fields.js'
 import { isMap } from './keys.js'
 import { jobSchema, SECTIONS } from './job-schema.js'
 import { ConfigCode, type ConfigCodeValue, type Problems, show } from './problems.js'
 import { parseTrigger } from './sink-schema.js'
-import type { JobConfig, SourceConfig, Subscription, Trigger } from './types.js'
+import type { JobConfig, PartitionOffsetSpec, SourceConfig, Subscription, Trigger } from './types.js'
 
 type Obj = Record<string, unknown>
 
@@ -78,7 +79,7 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
   return {
     bootstrapServers: raw['kafka.bootstrap.servers'],
     subscription,
-    startingOffsets: raw.startingOffsets,
+    startingOffsets: ownStartingOffsets(raw.startingOffsets, raw.shard),
     maxOffsetsPerTrigger: raw.maxOffsetsPerTrigger,
     minOffsetsPerTrigger: raw.minOffsetsPerTrigger,
     maxTriggerDelayMs: raw.maxTriggerDelay,
@@ -96,6 +97,17 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
     metadataRefreshMs: raw['kafka.metadata.max.age.ms'],
     commitOffsets: raw.commitOffsets,
   }
+}
+
+/** With source.shard, per-partition startingOffsets keep only the shard's partitions: one JSON serves every shard. */
+function ownStartingOffsets(spec: SourceConfig['startingOffsets'], shard: ShardSpec | undefined): SourceConfig['startingOffsets'] {
+  if (shard === undefined || typeof spec === 'string') return spec
+  const out: PartitionOffsetSpec = {}
+  for (const [topic, parts] of Object.entries(spec)) {
+    const own = Object.entries(parts).filter(([p]) => ownsPartition(shard, Number(p)))
+    if (own.length > 0) out[topic] = Object.fromEntries(own)
+  }
+  return out
 }
 
 function validateSource(input: Obj, emptied: Map<string, string>, problems: Problems) {

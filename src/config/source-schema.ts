@@ -143,7 +143,7 @@ export const sourceSchema = z
       type: '"index/count"',
       spark: '(none; the same as assign listing partitions p with p mod count = index)',
       description:
-        'Own only the partitions p with p mod count = index (0-based), of every topic read, so count deployments share a topic; each needs its own checkpointLocation and path. See README "Deploy".',
+        'Own only the partitions p with p mod count = index (0-based), of every topic read, so count deployments share a topic; each needs its own checkpointLocation and path. Per-partition startingOffsets keep only the shard\'s partitions, so one JSON serves every shard. See README "Deploy".',
     }),
     startingOffsets: def(startingOffsets, 'latest', {
       type: 'earliest | latest | JSON',

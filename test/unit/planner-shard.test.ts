@@ -34,4 +34,12 @@ describe('shards', () => {
     assert.equal(plain.source.subscription.shard, undefined)
     fails(() => parse(job({ source: { shard: '3/3' } })), 'SLUICE_CONFIG_VALUE', 'source.shard', 'numbered 0 to 2')
   })
+
+  test('one per-partition startingOffsets serves every shard: each keeps its own partitions', () => {
+    const offsets = '{"events":{"0":10,"1":11,"2":12,"3":13},"other":{"1":5}}'
+    const of = (shard: string) => parse(job({ source: { subscribe: 'events,other', shard, startingOffsets: offsets } })).source.startingOffsets
+    assert.deepEqual(of('0/2'), { events: { '0': 10, '2': 12 } })
+    assert.deepEqual(of('1/2'), { events: { '1': 11, '3': 13 }, other: { '1': 5 } })
+    assert.deepEqual(parse(job({ source: { startingOffsets: offsets } })).source.startingOffsets, JSON.parse(offsets), 'unsharded: all of it')
+  })
 })
