@@ -51,4 +51,4 @@ image-size: node-deps
 	(cd $$d && npm ci --omit=dev --no-audit --no-fund --prefer-offline >/dev/null) || { rm -rf $$d; exit 1; }; \
 	nm=$$(du -sb $$d/node_modules | cut -f1); rm -rf $$d; \
 	npx tsc -p tsconfig.json; dist=$$(du -sb dist/src | cut -f1); \
-	echo "production node_modules: $$((nm / 1000000)) MB, dist/src: $$((dist / 1000000)) MB; image = node:20-bookworm-slim + $$(((nm + dist) / 1000000)) MB"
+	awk -v nm=$$nm -v d=$$dist 'BEGIN { printf "production node_modules: %.1f MB, dist/src: %.1f MB; image = node:20-bookworm-slim + %.1f MB\n", nm / 1e6, d / 1e6, (nm + d) / 1e6 }'
