@@ -58,7 +58,7 @@ test-unit: build
 test-integration: build kafka-real s3-server
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
-test: typecheck lint test-unit test-integration test-spark
+test: typecheck lint test-unit test-deploy test-integration test-spark
 
 demo: build
 	node dist/tools/demo.js
@@ -68,6 +68,8 @@ bench: build
 	node dist/bench/metrics-overhead.js
 	node dist/bench/memory.js
 	node dist/tools/gen-benchmarks-md.js
+
+include mk/deploy.mk
 
 clean:
 	rm -rf dist tools/kafka-mock/kafka-mock

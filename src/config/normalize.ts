@@ -10,13 +10,14 @@
  */
 import { availableParallelism } from 'node:os'
 import type { z } from 'zod'
+import { ownsPartition, type ShardSpec } from '../planner/shard.js'
 import type { S3Settings } from '../storage/types.js'
 import { Bad, type FieldDoc } from './fields.js'
 import { isMap } from './keys.js'
 import { jobSchema, SECTIONS } from './job-schema.js'
 import { ConfigCode, type ConfigCodeValue, type Problems, show } from './problems.js'
 import { parseTrigger } from './sink-schema.js'
-import type { JobConfig, Subscription, Trigger } from './types.js'
+import type { JobConfig, PartitionOffsetSpec, Subscription, Trigger } from './types.js'
 
 type Obj = Record<string, unknown>
 
@@ -78,10 +79,11 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
   if (raw.subscribe !== undefined) subscription = { kind: 'subscribe', topics: raw.subscribe }
   else if (raw.subscribePattern !== undefined) subscription = { kind: 'subscribePattern', pattern: raw.subscribePattern }
   else subscription = { kind: 'assign', partitions: raw.assign! }
+  if (raw.shard !== undefined) subscription.shard = raw.shard
   return {
     bootstrapServers: raw['kafka.bootstrap.servers'],
     subscription,
-    startingOffsets: raw.startingOffsets,
+    startingOffsets: ownStartingOffsets(raw.startingOffsets, raw.shard),
     maxOffsetsPerTrigger: raw.maxOffsetsPerTrigger,
     minOffsetsPerTrigger: raw.minOffsetsPerTrigger,
     /** Milliseconds; Spark's default 15m. */
@@ -107,6 +109,19 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
     /** Commit the batch's end offsets to groupId after each batch (monitoring only). */
     commitOffsets: raw.commitOffsets,
   }
+}
+
+type StartingOffsets = 'earliest' | 'latest' | PartitionOffsetSpec
+
+/** With source.shard, per-partition startingOffsets keep only the shard's partitions: one JSON serves every shard. */
+function ownStartingOffsets(spec: StartingOffsets, shard: ShardSpec | undefined): StartingOffsets {
+  if (shard === undefined || typeof spec === 'string') return spec
+  const out: PartitionOffsetSpec = {}
+  for (const [topic, parts] of Object.entries(spec)) {
+    const own = Object.entries(parts).filter(([p]) => ownsPartition(shard, Number(p)))
+    if (own.length > 0) out[topic] = Object.fromEntries(own)
+  }
+  return out
 }
 
 function validateSource(input: Obj, emptied: Map<string, string>, problems: Problems) {

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { PartitionOffsetSpec } from './types.js'
 import { Bad, bool, bytes, choice, def, duration, field, int, list, opt, req, text } from './fields.js'
 import { show } from './problems.js'
+import { parseShard, type ShardSpec } from '../planner/shard.js'
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/
 
@@ -108,6 +109,11 @@ const startingOffsets = field<'earliest' | 'latest' | PartitionOffsetSpec>((v) =
   return out
 })
 
+const shard = field<ShardSpec>((v) => {
+  const out = parseShard(typeof v === 'number' ? String(v) : typeof v === 'string' ? v : '')
+  return typeof out === 'string' ? new Bad(`${show(v)}: ${out}`) : out
+})
+
 /** 4 MiB per partition per fetch: see the description of kafka.max.partition.fetch.bytes. */
 export const DEFAULT_MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024
 
@@ -132,6 +138,12 @@ export const sourceSchema = z
       type: 'JSON or map',
       spark: 'assign',
       description: 'Exact partitions to read: `{"topicA":[0,1]}` as a JSON string or a YAML map.',
+    }),
+    shard: opt(shard, {
+      type: '"index/count"',
+      spark: '(none; the same as assign listing partitions p with p mod count = index)',
+      description:
+        'Own only the partitions p with p mod count = index (0-based), of every topic read, so count deployments share a topic; each needs its own checkpointLocation and path. Per-partition startingOffsets keep only the shard\'s partitions, so one JSON serves every shard. See README "Deploy".',
     }),
     startingOffsets: def(startingOffsets, 'latest', {
       type: 'earliest | latest | JSON',

@@ -4,6 +4,7 @@
  * shapes the schema's fields produce are written here; {@link JobConfig} itself is inferred.
  */
 import type { toJobConfig } from './normalize.js'
+import type { ShardSpec } from '../planner/shard.js'
 
 export type Trigger =
   | { kind: 'processingTime'; intervalMs: number }
@@ -13,10 +14,14 @@ export type Trigger =
 /** -2 = earliest, -1 = latest, else an offset; keyed topic → partition → offset. */
 export type PartitionOffsetSpec = Record<string, Record<string, number>>
 
-export type Subscription =
+export type Subscription = (
   | { kind: 'subscribe'; topics: string[] }
   | { kind: 'subscribePattern'; pattern: string }
   | { kind: 'assign'; partitions: Record<string, number[]> }
+) & {
+  /** source.shard: only partitions p with p mod count = index (README "Deploy"). */
+  shard?: ShardSpec | undefined
+}
 
 /**
  * The job, derived from the schema: the return type of the one normalise step

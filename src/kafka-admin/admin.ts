@@ -10,6 +10,7 @@ import type { Admin, LogEntry } from 'kafkajs'
 import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
 import { tpKey as partitionKey } from '../planner/topic-partition.js'
+import { ownsPartition } from '../planner/shard.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
 import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
@@ -132,6 +133,7 @@ export class KafkaAdmin {
       for (const p of t.partitions) {
         have.add(p.partitionId)
         if (wanted && !wanted.has(p.partitionId)) continue
+        if (!ownsPartition(sub.shard, p.partitionId)) continue
         const leader = brokers.get(p.leader)
         if (leader === undefined) {
           throw new SluiceError(

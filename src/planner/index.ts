@@ -7,6 +7,7 @@ export { assignWriters, rangeRecords } from './assign-writers.js'
 export { DATA_LOSS_CODE, planEndOffsets } from './end-offsets.js'
 export { rateLimit } from './rate-limit.js'
 export { splitRanges } from './split-ranges.js'
+export { ownsPartition, parseShard, SHARD_EXAMPLE, shardPartitions, type ShardSpec } from './shard.js'
 export {
   compareKeys,
   compareRanges,
