@@ -68,3 +68,4 @@ bench: build
 
 clean:
 	rm -rf dist tools/kafka-mock/kafka-mock
+include mk/cli.mk
