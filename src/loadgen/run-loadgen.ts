@@ -21,10 +21,9 @@ import { Kafka, logLevel, type LogEntry } from 'kafkajs'
 import type { Logger } from 'pino'
 import { SluiceError } from '../errors.js'
 import { type LoadgenInput, type LoadgenOptions, resolveLoadgenOptions } from './options.js'
-import { recordFactory, type RunPlan, scheduleOf } from './plan.js'
+import { recordFactory, type RunPlan, scheduleOf, sliceInput } from './plan.js'
 import { createProducer, runSlice, type SliceDelta, SliceStats } from './producer.js'
 import type { RateSchedule } from './rate-profile.js'
-import { sliceInput } from './plan.js'
 import { LatencyHistogram, type LatencySummary } from './stats.js'
 import { type CreateTopicFn, ensureTopic } from './topic.js'
 
@@ -218,6 +217,52 @@ function dueOf(o: LoadgenOptions, schedule: RateSchedule | null, durationSec: nu
   return { due: Math.floor(schedule.countBy(durationSec!)), scheduledSec: durationSec }
 }
 
+/** Makes sure the topic exists (creating it when missing); returns its partition count. */
+async function prepareTopic(options: LoadgenOptions, hooks: LoadgenHooks): Promise<{ partitions: number; created: boolean }> {
+  const kafka = new Kafka({ clientId: options.clientId, brokers: options.bootstrap, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(hooks.logger), connectionTimeout: 3000, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } })
+  const admin = kafka.admin()
+  try {
+    await admin.connect()
+  } catch (err) {
+    throw wrapConnectError(err, options.bootstrap)
+  }
+  try {
+    return await ensureTopic(admin, options.topic, options.partitions, hooks.createTopic)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** The once-a-second progress: drains the slices into `totals`, reports the last interval. */
+function progressTicker(slices: SliceRunner[], totals: Totals, schedule: RateSchedule | null, plan: RunPlan, onProgress?: (p: LoadgenProgress) => void): { collect(): void; tick(): void } {
+  const collect = (): void => slices.forEach((s) => s.drain().forEach((d) => totals.add(d)))
+  let lastTick = plan.startMs
+  return {
+    collect,
+    tick() {
+      collect()
+      const now = Date.now()
+      const elapsedMs = now - plan.startMs
+      const t = totals.total
+      const progress: LoadgenProgress = {
+        produced: t.produced,
+        elapsedMs,
+        ratePerSec: (t.produced * 1000) / Math.max(1, elapsedMs),
+        intervalRatePerSec: (totals.intervalProduced * 1000) / Math.max(1, now - lastTick),
+        targetRatePerSec: schedule === null ? null : schedule.rateAt(elapsedMs / 1000),
+        behind: schedule === null ? null : Math.max(0, Math.floor(Math.min(plan.total, schedule.countBy(elapsedMs / 1000))) - t.produced),
+        latencyMs: totals.interval.summary(),
+        errors: totals.intervalErrors,
+      }
+      lastTick = now
+      totals.interval.reset()
+      totals.intervalProduced = 0
+      totals.intervalErrors = 0
+      onProgress?.(progress)
+    },
+  }
+}
+
 /**
  * Produces records as `input` describes. Resolves with the counts when the count or duration is
  * reached or `signal` aborts; rejects with SLUICE_LOADGEN_* errors.
@@ -230,24 +275,10 @@ export async function runLoadgen(input: LoadgenInput, signal?: AbortSignal, hook
   const durationSec = options.durationSec ?? (options.count === undefined ? schedule?.naturalDurationSec : undefined)
   const { due, scheduledSec } = dueOf(options, schedule, durationSec)
   const durationMs = durationSec === undefined ? undefined : durationSec * 1000
-  const expected = options.count ?? (due === null ? undefined : due)
-  const base = { options, runId, seed, expected, durationMs, total: options.count ?? Number.POSITIVE_INFINITY }
+  const base = { options, runId, seed, expected: options.count ?? due ?? undefined, durationMs, total: options.count ?? Number.POSITIVE_INFINITY }
   // A bad template or size distribution fails here, before connecting.
   recordFactory({ ...base, partitions: 1 }, () => 0)
-
-  const kafka = new Kafka({ clientId: options.clientId, brokers: options.bootstrap, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(hooks.logger), connectionTimeout: 3000, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } })
-  const admin = kafka.admin()
-  try {
-    await admin.connect()
-  } catch (err) {
-    throw wrapConnectError(err, options.bootstrap)
-  }
-  let topicInfo: { partitions: number; created: boolean }
-  try {
-    topicInfo = await ensureTopic(admin, options.topic, options.partitions, hooks.createTopic)
-  } finally {
-    await admin.disconnect()
-  }
+  const topicInfo = await prepareTopic(options, hooks)
   const partitions = topicInfo.partitions
 
   const local = new AbortController()
@@ -268,29 +299,8 @@ export async function runLoadgen(input: LoadgenInput, signal?: AbortSignal, hook
     onTimeUntilMs: scheduledSec === undefined ? Number.POSITIVE_INFINITY : startMs + scheduledSec * 1000 + ON_TIME_GRACE_MS,
   }
   const totals = new Totals(partitions)
-  const collect = (): void => slices.forEach((s) => s.drain().forEach((d) => totals.add(d)))
-  let lastTick = startMs
-  const tick = (): void => {
-    collect()
-    const now = Date.now()
-    const elapsedMs = now - startMs
-    const progress: LoadgenProgress = {
-      produced: totals.total.produced,
-      elapsedMs,
-      ratePerSec: (totals.total.produced * 1000) / Math.max(1, elapsedMs),
-      intervalRatePerSec: (totals.intervalProduced * 1000) / Math.max(1, now - lastTick),
-      targetRatePerSec: schedule === null ? null : schedule.rateAt(elapsedMs / 1000),
-      behind: schedule === null ? null : Math.max(0, Math.floor(Math.min(base.total, schedule.countBy(elapsedMs / 1000))) - totals.total.produced),
-      latencyMs: totals.interval.summary(),
-      errors: totals.intervalErrors,
-    }
-    lastTick = now
-    totals.interval.reset()
-    totals.intervalProduced = 0
-    totals.intervalErrors = 0
-    hooks.onProgress?.(progress)
-  }
-  const timer = setInterval(tick, PROGRESS_EVERY_MS)
+  const ticker = progressTicker(slices, totals, schedule, plan, hooks.onProgress)
+  const timer = setInterval(ticker.tick, PROGRESS_EVERY_MS)
   slices.forEach((s) => s.start(plan))
   try {
     await Promise.all(slices.map((s) => s.done))
@@ -298,9 +308,8 @@ export async function runLoadgen(input: LoadgenInput, signal?: AbortSignal, hook
     clearInterval(timer)
     signal?.removeEventListener('abort', onAbort)
   }
-  collect()
+  ticker.collect()
   const t = totals.total
-
   if (t.failure !== undefined) {
     throw new SluiceError(
       'SLUICE_LOADGEN_PRODUCE',
