@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander'
 import type { SluiceError } from '../errors.js'
 import { registerLoadgenCommand } from './loadgen.js'
 import { registerRunCommands } from './run.js'
+import { registerTuneCommand } from './tune.js'
 
 /** Exit codes, documented in docs/cli.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, rateMissed: 3 } as const
@@ -40,6 +41,7 @@ export function createProgram(): Cli {
     .addHelpText('after', '\nExit codes: 0 done, 1 failed, 2 wrong usage, 3 loadgen could not hold the target rate.\nEvery flag and exit code: docs/cli.md. Run `sluice <command> --help` for a command\'s flags.')
   registerRunCommands(program, done)
   registerLoadgenCommand(program, done)
+  registerTuneCommand(program, done)
 
   let active: Command = program
   program.hook('preAction', (_root, actionCommand) => {

@@ -12,7 +12,7 @@ import { isSluiceError } from '../../src/errors.js'
 import { parseLoadgenArgs } from '../../src/loadgen/index.js'
 import { repoRoot, runCli } from '../helpers/sluice-process.js'
 
-const COMMANDS = ['run', 'check', 'loadgen']
+const COMMANDS = ['run', 'check', 'loadgen', 'tune']
 
 /** The long flags of a --help text's "Options:" section, without --help. */
 function helpFlags(help: string): string[] {
