@@ -75,3 +75,4 @@ clean:
 	rm -rf dist tools/kafka-mock/kafka-mock
 
 include mk/spark.mk
+include mk/cli.mk

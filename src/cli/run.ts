@@ -1,28 +1,27 @@
 /** `sluice run` and `sluice check`. */
-import { parseArgs } from 'node:util'
+import type { Command } from 'commander'
 import { loadJob } from '../config/index.js'
-import { SluiceError } from '../errors.js'
 import { createLogger } from '../log.js'
 import { StreamingQuery } from '../query/index.js'
 import { compileTaskProjection, taskProjection } from '../worker/index.js'
+import { addFlags, examples, type FlagSpec } from './flags.js'
 
-function parseRunArgs(argv: string[]): { file: string; trigger: string | undefined } {
-  let parsed: ReturnType<typeof parseArgs<{ options: { trigger: { type: 'string' } }; allowPositionals: true }>>
-  try {
-    parsed = parseArgs({ args: argv, options: { trigger: { type: 'string' } }, allowPositionals: true })
-  } catch (err) {
-    throw new SluiceError('SLUICE_CLI_USAGE', `${(err as Error).message}. Usage: sluice run <job.yaml> [--trigger availableNow|once|'2 seconds'].`)
-  }
-  const file = parsed.positionals[0]
-  if (file === undefined || parsed.positionals.length > 1) {
-    throw new SluiceError('SLUICE_CLI_USAGE', "Expected exactly one job file. Usage: sluice run <job.yaml> [--trigger availableNow|once|'2 seconds'].")
-  }
-  return { file, trigger: parsed.values.trigger }
+/** What commander hands the actions: one camelCase key per flag below. */
+export interface RunFlags {
+  trigger?: string
 }
 
-export async function checkCommand(argv: string[]): Promise<number> {
-  const { file, trigger } = parseRunArgs(argv)
-  const job = await loadJob(file, trigger === undefined ? {} : { trigger })
+/** Flags of `sluice run` (and `sluice check`): add a flag here, one line, and read it in the action. */
+export const RUN_FLAGS: readonly FlagSpec[] = [
+  { flags: '--trigger <trigger>', help: "override sink.trigger: availableNow, once or '<n> seconds'" },
+]
+
+function overrides(flags: RunFlags): { trigger?: string } {
+  return flags.trigger === undefined ? {} : { trigger: flags.trigger }
+}
+
+export async function checkCommand(file: string, flags: RunFlags): Promise<number> {
+  const job = await loadJob(file, overrides(flags))
   const projection = compileTaskProjection(taskProjection(job))
   process.stdout.write(
     `${file}: OK — query '${job.name}', columns ${projection.columns.map((c) => c.name).join(', ')}; ` +
@@ -31,9 +30,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   return 0
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const { file, trigger } = parseRunArgs(argv)
-  const job = await loadJob(file, trigger === undefined ? {} : { trigger })
+export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  const job = await loadJob(file, overrides(flags))
   const logger = createLogger()
   const query = new StreamingQuery(job, { logger })
   let signals = 0
@@ -57,4 +55,40 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal)
   }
   return 0
+}
+
+/** Registers `run` and `check`; `done` receives the action's exit code. */
+export function registerRunCommands(program: Command, done: (code: number) => void): void {
+  addFlags(
+    program
+      .command('run')
+      .summary('run a streaming job until stopped (or until availableNow/once is done)')
+      .description(
+        'Run a streaming job: read its Kafka topics, land the records in S3 with Spark\'s checkpoint and ' +
+          '_spark_metadata formats. Logs one JSON line per batch on stdout. SIGTERM/SIGINT stop after the ' +
+          'batch in flight commits; a second signal exits at once (the batch is re-run on restart).',
+      )
+      .argument('<job>', 'job file (.yaml, .yml or .json), see docs/config.md'),
+    RUN_FLAGS,
+  )
+    .addHelpText(
+      'after',
+      examples([
+        'sluice run examples/streaming-test.yaml',
+        'sluice run examples/streaming-test.yaml --trigger availableNow   # drain what is there, exit 0',
+        "sluice run job.yaml --trigger '10 seconds'",
+      ]),
+    )
+    .action(async (file: string, flags: RunFlags) => done(await runCommand(file, flags)))
+
+  addFlags(
+    program
+      .command('check')
+      .summary('validate a job file without connecting to Kafka or S3')
+      .description('Validate a job file (options, schema, select, partitionBy) without connecting anywhere; prints the output columns.')
+      .argument('<job>', 'job file (.yaml, .yml or .json)'),
+    RUN_FLAGS,
+  )
+    .addHelpText('after', examples(['sluice check examples/streaming-test.yaml', 'sluice check job.yaml --trigger once']))
+    .action(async (file: string, flags: RunFlags) => done(await checkCommand(file, flags)))
 }

@@ -34,11 +34,16 @@ export const CLI_AREA: ErrorArea = {
 
 export const CLI_CODES = {
   SLUICE_CLI_USAGE: {
-    meaning: 'Wrong arguments to `sluice run` / `sluice check`',
+    meaning: 'Wrong command, flag or argument (exit 2)',
     retriable: false,
-    what: '`sluice run` or `sluice check` got an unknown option, or not exactly one job file.',
+    what:
+      'an unknown command or flag (with a suggestion when one is close, e.g. `(Did you mean ' +
+      '--trigger?)`), a missing or extra argument (`sluice run` takes exactly one job file), a flag ' +
+      'value outside its choices (`--key-mode`, `--compression`, `--progress`), or a `sluice tune` ' +
+      'flag value it cannot use (`--rate`, the sweep lists, `--embedded` outside a source checkout). ' +
+      'Printed as `sluice <command>: <what> [SLUICE_CLI_USAGE]` followed by the command\'s help; exit status 2.',
     why: 'a typo, or a missing or extra argument.',
-    todo: '`sluice run <job.yaml> [--trigger availableNow|once|\'2 seconds\']`.',
+    todo: 'fix the command line as the help shows (`sluice <command> --help`; every flag in [cli.md](cli.md)).',
     details: 'none.',
   },
   SLUICE_LOADGEN_BAD_ARG: {
@@ -47,11 +52,31 @@ export const CLI_CODES = {
     what:
       '`sluice loadgen` got an unknown option, a missing `--bootstrap` or `--topic`, or a value it ' +
       'cannot use. Examples: a non-numeric or negative number, both or neither of `--count` and ' +
-      '`--duration`, an unknown `--profile`, a `--key-mode` other than none/seq, a `--run-id` that ' +
-      'is not 8 hex digits, or a topic name that is not valid in Kafka.',
-    why: 'the message names the option and shows the value it got; for parse errors it includes the usage.',
+      '`--duration`, an unknown `--profile`, a `--rate-profile`, `--size-dist` or `--template` it ' +
+      'cannot read (the message names the part, e.g. the template\'s JSON path or the CSV line), a ' +
+      '`--run-id` that is not 8 hex digits, an unknown `--midnight-zone`, `--compression zstd` on a ' +
+      'Node.js without zstd, or a topic name that is not valid in Kafka. On the command line it is ' +
+      'followed by the help of `sluice loadgen`, exit status 2.',
+    why: 'the message names the option and shows the value it got.',
     todo: 'fix the option as the message says.',
     details: '`option`; `argv` for unknown options.',
+  },
+  SLUICE_LOADGEN_RATE_MISSED: {
+    meaning: 'loadgen could not hold its target rate (exit 3)',
+    retriable: false,
+    what:
+      '`sluice loadgen` finished, but fewer than (1 - `--rate-tolerance`) of the records its rate ' +
+      'profile scheduled were acknowledged on schedule (by the end of the schedule plus 1 s). The ' +
+      'message gives both counts, the share and the profile; the summary line still goes to stdout ' +
+      '(`rateHeld: false`), and the exit status is 3.',
+    why:
+      'the generator (one thread builds and sends at most a few tens of thousands of records a ' +
+      'second, see [cli.md](cli.md#the-generators-ceiling-on-this-machine)) or the brokers cannot go ' +
+      'as fast as the profile asks.',
+    todo:
+      'add `--threads`, raise `--max-in-flight` or `--batch-size`, use a lighter `--compression`, or ' +
+      'lower the rate. The records produced stay in the topic.',
+    details: 'none (printed by the command line; the API returns `rateHeld: false` instead).',
   },
   SLUICE_LOADGEN_CONNECT: {
     meaning: 'loadgen cannot reach Kafka',

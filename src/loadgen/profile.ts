@@ -30,12 +30,15 @@ export interface ProfileOptions {
   recordBytes: number
   /** Seed of the filler text. */
   seed: number
+  /** The longest text any record asks for (size distributions); default recordBytes. */
+  maxBytes?: number
 }
 
 export interface Profile {
   readonly name: string
-  /** The record value (JSON text) for sequence number `seq` with event time `timestampMs`. */
-  value(seq: number, timestampMs: number): string
+  /** The record value (JSON text) for sequence number `seq` with event time `timestampMs`;
+   * `bytes` overrides the message text length for this record. */
+  value(seq: number, timestampMs: number, bytes?: number): string
 }
 
 export type ProfileFactory = (options: ProfileOptions) => Profile
@@ -65,8 +68,8 @@ export function seededRandom(seed: number): () => number {
   }
 }
 
-/** Builds message texts; shared by the profiles. */
-class MessageText {
+/** Builds message texts; shared by the profiles and the `$message` template generator. */
+export class MessageText {
   readonly #prefix: string
   readonly #recordBytes: number
   readonly #pool: string
@@ -74,7 +77,7 @@ class MessageText {
   constructor(options: ProfileOptions) {
     this.#prefix = `lg-${options.runId}-`
     this.#recordBytes = options.recordBytes
-    const poolSize = Math.max(MIN_POOL, options.recordBytes * 2)
+    const poolSize = Math.max(MIN_POOL, Math.max(options.recordBytes, options.maxBytes ?? 0) * 2)
     const random = seededRandom(options.seed)
     const chars: string[] = new Array(poolSize)
     for (let i = 0; i < poolSize; i++) {
@@ -83,9 +86,9 @@ class MessageText {
     this.#pool = chars.join('')
   }
 
-  text(seq: number, iso: string): string {
+  text(seq: number, iso: string, bytes = this.#recordBytes): string {
     const head = `${this.#prefix}${seq} ${iso}`
-    const need = this.#recordBytes - head.length - 1
+    const need = Math.min(bytes, this.#pool.length >> 1) - head.length - 1
     if (need <= 0) return head
     const offset = (seq * FILLER_STRIDE) % (this.#pool.length - need)
     return `${head} ${this.#pool.slice(offset, offset + need)}`
@@ -96,8 +99,8 @@ function messageProfile(options: ProfileOptions): Profile {
   const text = new MessageText(options)
   return {
     name: 'message',
-    value(seq: number, timestampMs: number): string {
-      return `{"message":"${text.text(seq, new Date(timestampMs).toISOString())}"}`
+    value(seq: number, timestampMs: number, bytes?: number): string {
+      return `{"message":"${text.text(seq, new Date(timestampMs).toISOString(), bytes)}"}`
     },
   }
 }
@@ -106,9 +109,9 @@ function typedProfile(options: ProfileOptions): Profile {
   const text = new MessageText(options)
   return {
     name: 'typed',
-    value(seq: number, timestampMs: number): string {
+    value(seq: number, timestampMs: number, bytes?: number): string {
       const iso = new Date(timestampMs).toISOString()
-      return `{"message":"${text.text(seq, iso)}","seq":${seq},"ts":"${iso}"}`
+      return `{"message":"${text.text(seq, iso, bytes)}","seq":${seq},"ts":"${iso}"}`
     },
   }
 }

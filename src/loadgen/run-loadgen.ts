@@ -1,32 +1,45 @@
 /**
- * The load generator: produces JSON records to a Kafka topic at a given rate, for tests,
- * benchmarks and demos (`sluice loadgen`).
+ * The load generator: produces JSON records to a Kafka topic following a target-rate profile,
+ * for tests, benchmarks, demos and `sluice tune` (`sluice loadgen`).
  *
- * kafkajs producer, acks=1, no compression, no idempotence. Records go round-robin over the
- * partitions (record `seq` to partition `seq % partitions`, set explicitly, so the partitioner
- * never runs) in produce requests of `batchSize` records, with up to `maxInFlight` requests
- * awaiting acknowledgement. With `rate > 0` each request waits for its slot on the schedule
- * `start + seq / rate`; missed slots are caught up at once, never skipped. The record value
- * comes from a {@link Profile} (see profile.ts for the exact format); the Kafka timestamp
- * (CreateTime) is set explicitly from the {@link TimePlan}.
+ * kafkajs producers, acks=1, no idempotence, compression per --compression. With --threads N,
+ * N worker threads each run one producer and one slice of the run (producer.ts explains the
+ * split); with 1 the producer runs in this thread. The record value comes from a profile or a
+ * template (records.ts); the Kafka timestamp (CreateTime) is set explicitly from the time plan.
+ *
+ * About once a second `onProgress` receives the achieved and target rates, the produce latency
+ * and errors of that second. The result says whether the run held its target rate: at least
+ * (1 - rateTolerance) of the records due were acknowledged by the end of the schedule (plus 1 s
+ * for the last acknowledgements).
  *
  * The AbortSignal stops the run between requests: no new request starts, the ones in flight
  * are awaited, and the result says `aborted: true` with the exact counts acknowledged.
  */
 import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { CompressionTypes, Kafka, type Message, logLevel, type LogEntry } from 'kafkajs'
+import { Worker } from 'node:worker_threads'
+import { Kafka, logLevel, type LogEntry } from 'kafkajs'
 import type { Logger } from 'pino'
 import { SluiceError } from '../errors.js'
-import { type LoadgenInput, resolveLoadgenOptions } from './options.js'
-import { type Profile, profiles } from './profile.js'
-import { TimePlan } from './time-plan.js'
+import { type LoadgenInput, type LoadgenOptions, resolveLoadgenOptions } from './options.js'
+import { recordFactory, type RunPlan, scheduleOf, sliceInput } from './plan.js'
+import { createProducer, runSlice, type SliceDelta, SliceStats } from './producer.js'
+import type { RateSchedule } from './rate-profile.js'
+import { LatencyHistogram, type LatencySummary } from './stats.js'
 import { type CreateTopicFn, ensureTopic } from './topic.js'
 
 export interface LoadgenProgress {
   produced: number
   elapsedMs: number
+  /** Average acknowledged records/s since the start. */
   ratePerSec: number
+  /** Acknowledged records/s in the last interval. */
+  intervalRatePerSec: number
+  /** What the profile asks for now; null at full speed. */
+  targetRatePerSec: number | null
+  /** Records the profile had scheduled by now, minus those acknowledged; null at full speed. */
+  behind: number | null
+  latencyMs: LatencySummary
+  errors: number
 }
 
 export interface LoadgenHooks {
@@ -34,7 +47,7 @@ export interface LoadgenHooks {
   createTopic?: CreateTopicFn
   /** Called about once a second while producing. */
   onProgress?: (progress: LoadgenProgress) => void
-  /** Receives kafkajs warnings and errors. */
+  /** Receives kafkajs warnings and errors of the admin client. */
   logger?: Logger
 }
 
@@ -56,9 +69,24 @@ export interface LoadgenResult {
   firstTimestampMs: number | null
   lastTimestampMs: number | null
   aborted: boolean
+  /** Acknowledged records with a broken JSON value (--malformed). */
+  malformed: number
+  /** Failed produce requests. */
+  errors: number
+  latencyMs: LatencySummary
+  rateProfile: string
+  threads: number
+  compression: string
+  /** Records the profile scheduled for the run; null at full speed. */
+  due: number | null
+  /** Of those, acknowledged in time. */
+  onTime: number
+  /** False when fewer than (1 - rateTolerance) × due were acknowledged in time. */
+  rateHeld: boolean
 }
 
 const PROGRESS_EVERY_MS = 1000
+const ON_TIME_GRACE_MS = 1000
 
 function kafkaLogCreator(logger: Logger | undefined) {
   return () =>
@@ -70,10 +98,6 @@ function kafkaLogCreator(logger: Logger | undefined) {
     }
 }
 
-function partitionAsGiven({ message }: { message: Message }): number {
-  return message.partition!
-}
-
 function runIdFor(seed: number | undefined): string {
   if (seed === undefined) return randomBytes(4).toString('hex')
   // A seeded, stable id: the same seed gives the same messages.
@@ -81,194 +105,241 @@ function runIdFor(seed: number | undefined): string {
   return x.toString(16).padStart(8, '0')
 }
 
-/** Adds the per-partition counts of a round-robin batch [firstSeq, firstSeq + size). */
-function addRoundRobin(counts: number[], firstSeq: number, size: number): void {
-  const n = counts.length
-  const whole = Math.floor(size / n)
-  const rest = size % n
-  const startPartition = firstSeq % n
-  for (let p = 0; p < n; p++) counts[p]! += whole
-  for (let k = 0; k < rest; k++) counts[(startPartition + k) % n]! += 1
-}
-
 function wrapConnectError(err: unknown, bootstrap: string[]): SluiceError {
   const reason = err instanceof Error ? err.message : String(err)
-  return new SluiceError(
-    'SLUICE_LOADGEN_CONNECT',
-    `loadgen: cannot reach Kafka at ${bootstrap.join(',')}: ${reason}; check --bootstrap and that the brokers are up`,
-    { cause: err, retriable: true, details: { bootstrap } },
-  )
+  return new SluiceError('SLUICE_LOADGEN_CONNECT', `loadgen: cannot reach Kafka at ${bootstrap.join(',')}: ${reason}; check --bootstrap and that the brokers are up`, {
+    cause: err,
+    retriable: true,
+    details: { bootstrap },
+  })
 }
 
-/**
- * Produces records as `input` describes. Resolves with the counts when the count or duration is
- * reached or `signal` aborts; rejects with SLUICE_LOADGEN_* errors.
- */
-export async function runLoadgen(
-  input: LoadgenInput,
-  signal?: AbortSignal,
-  hooks: LoadgenHooks = {},
-): Promise<LoadgenResult> {
-  const options = resolveLoadgenOptions(input)
-  const runId = options.runId ?? runIdFor(options.seed)
-  const profile: Profile = profiles[options.profile]!({
-    runId,
-    recordBytes: options.recordBytes,
-    seed: options.seed ?? Number.parseInt(runId, 16),
-  })
-  const kafka = new Kafka({
-    clientId: options.clientId,
-    brokers: options.bootstrap,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(hooks.logger),
-    connectionTimeout: 3000,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-  })
+/** Sums the slices' deltas: the run's totals and the current interval. */
+class Totals {
+  readonly total: SliceDelta
+  readonly totalLatency = new LatencyHistogram()
+  readonly interval = new LatencyHistogram()
+  intervalProduced = 0
+  intervalErrors = 0
 
+  constructor(partitions: number) {
+    this.total = SliceStats.empty(partitions)
+  }
+
+  add(d: SliceDelta): void {
+    const t = this.total
+    t.produced += d.produced
+    t.onTime += d.onTime
+    t.valueBytes += d.valueBytes
+    t.malformed += d.malformed
+    t.errors += d.errors
+    for (let p = 0; p < d.perPartition.length; p++) t.perPartition[p]! += d.perPartition[p]!
+    if (d.firstTimestampMs !== null && (t.firstTimestampMs === null || d.firstTimestampMs < t.firstTimestampMs)) t.firstTimestampMs = d.firstTimestampMs
+    if (d.lastTimestampMs !== null && (t.lastTimestampMs === null || d.lastTimestampMs > t.lastTimestampMs)) t.lastTimestampMs = d.lastTimestampMs
+    t.lastAckMs = Math.max(t.lastAckMs, d.lastAckMs)
+    t.failure ??= d.failure
+    this.totalLatency.add(d.latency)
+    this.interval.add(d.latency)
+    this.intervalProduced += d.produced
+    this.intervalErrors += d.errors
+  }
+}
+
+/** A producer slice, in this thread or in a worker: started, then drained until done. */
+interface SliceRunner {
+  start(plan: RunPlan): void
+  drain(): SliceDelta[]
+  stop(): void
+  done: Promise<void>
+}
+
+async function inProcessSlice(options: LoadgenOptions, partitions: number, signal: AbortSignal): Promise<SliceRunner> {
+  const { producer } = createProducer(options, '')
+  try {
+    await producer.connect()
+  } catch (err) {
+    throw wrapConnectError(err, options.bootstrap)
+  }
+  const stats = new SliceStats(partitions)
+  let resolveDone!: () => void
+  let rejectDone!: (e: unknown) => void
+  const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)))
+  return {
+    start(plan) {
+      runSlice(sliceInput(plan, 0, 1), producer, stats, signal)
+        .finally(() => producer.disconnect())
+        .then(resolveDone, rejectDone)
+    },
+    drain: () => [stats.drain()],
+    stop() {},
+    done,
+  }
+}
+
+async function workerSlice(options: LoadgenOptions, partitions: number, slice: number, slices: number): Promise<SliceRunner> {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { options, partitions, slice, slices } })
+  const pending: SliceDelta[] = []
+  let resolveDone!: () => void
+  let rejectDone!: (e: unknown) => void
+  const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)))
+  await new Promise<void>((ready, fail) => {
+    worker.on('message', (m: { type: string; delta?: SliceDelta; message?: string }) => {
+      if (m.type === 'ready') ready()
+      else if (m.type === 'stats') pending.push(m.delta!)
+      else if (m.type === 'done') {
+        pending.push(m.delta!)
+        void worker.terminate()
+        resolveDone()
+      } else if (m.type === 'error') {
+        const err = wrapConnectError(new Error(m.message), options.bootstrap)
+        fail(err)
+        rejectDone(err)
+        void worker.terminate()
+      }
+    })
+    worker.on('error', (err) => {
+      fail(err)
+      rejectDone(err)
+    })
+  })
+  return {
+    start: (plan) => worker.postMessage({ type: 'go', plan }),
+    drain: () => pending.splice(0),
+    stop: () => worker.postMessage({ type: 'stop' }),
+    done,
+  }
+}
+
+/** What the profile asks of the run: records due and by when, see the file header. */
+function dueOf(o: LoadgenOptions, schedule: RateSchedule | null, durationSec: number | undefined): { due: number | null; scheduledSec: number | undefined } {
+  if (schedule === null) return { due: null, scheduledSec: durationSec }
+  if (o.count !== undefined) return { due: o.count, scheduledSec: schedule.timeFor(o.count) }
+  return { due: Math.floor(schedule.countBy(durationSec!)), scheduledSec: durationSec }
+}
+
+/** Makes sure the topic exists (creating it when missing); returns its partition count. */
+async function prepareTopic(options: LoadgenOptions, hooks: LoadgenHooks): Promise<{ partitions: number; created: boolean }> {
+  const kafka = new Kafka({ clientId: options.clientId, brokers: options.bootstrap, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(hooks.logger), connectionTimeout: 3000, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } })
   const admin = kafka.admin()
-  let topicInfo: { partitions: number; created: boolean }
   try {
     await admin.connect()
   } catch (err) {
     throw wrapConnectError(err, options.bootstrap)
   }
   try {
-    topicInfo = await ensureTopic(admin, options.topic, options.partitions, hooks.createTopic)
+    return await ensureTopic(admin, options.topic, options.partitions, hooks.createTopic)
   } finally {
     await admin.disconnect()
   }
+}
 
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    idempotent: false,
-    // Every message names its partition; kafkajs still calls the partitioner for each one, so
-    // this one just returns it (and avoids kafkajs' warning about its default partitioner).
-    createPartitioner: () => partitionAsGiven,
-  })
-  try {
-    await producer.connect()
-  } catch (err) {
-    throw wrapConnectError(err, options.bootstrap)
+/** The once-a-second progress: drains the slices into `totals`, reports the last interval. */
+function progressTicker(slices: SliceRunner[], totals: Totals, schedule: RateSchedule | null, plan: RunPlan, onProgress?: (p: LoadgenProgress) => void): { collect(): void; tick(): void } {
+  const collect = (): void => slices.forEach((s) => s.drain().forEach((d) => totals.add(d)))
+  let lastTick = plan.startMs
+  return {
+    collect,
+    tick() {
+      collect()
+      const now = Date.now()
+      const elapsedMs = now - plan.startMs
+      const t = totals.total
+      const progress: LoadgenProgress = {
+        produced: t.produced,
+        elapsedMs,
+        ratePerSec: (t.produced * 1000) / Math.max(1, elapsedMs),
+        intervalRatePerSec: (totals.intervalProduced * 1000) / Math.max(1, now - lastTick),
+        targetRatePerSec: schedule === null ? null : schedule.rateAt(elapsedMs / 1000),
+        behind: schedule === null ? null : Math.max(0, Math.floor(Math.min(plan.total, schedule.countBy(elapsedMs / 1000))) - t.produced),
+        latencyMs: totals.interval.summary(),
+        errors: totals.intervalErrors,
+      }
+      lastTick = now
+      totals.interval.reset()
+      totals.intervalProduced = 0
+      totals.intervalErrors = 0
+      onProgress?.(progress)
+    },
   }
+}
 
+/**
+ * Produces records as `input` describes. Resolves with the counts when the count or duration is
+ * reached or `signal` aborts; rejects with SLUICE_LOADGEN_* errors.
+ */
+export async function runLoadgen(input: LoadgenInput, signal?: AbortSignal, hooks: LoadgenHooks = {}): Promise<LoadgenResult> {
+  const options = resolveLoadgenOptions(input)
+  const runId = options.runId ?? runIdFor(options.seed)
+  const seed = options.seed ?? Number.parseInt(runId, 16)
+  const schedule = scheduleOf(options)
+  const durationSec = options.durationSec ?? (options.count === undefined ? schedule?.naturalDurationSec : undefined)
+  const { due, scheduledSec } = dueOf(options, schedule, durationSec)
+  const durationMs = durationSec === undefined ? undefined : durationSec * 1000
+  const base = { options, runId, seed, expected: options.count ?? due ?? undefined, durationMs, total: options.count ?? Number.POSITIVE_INFINITY }
+  // A bad template or size distribution fails here, before connecting.
+  recordFactory({ ...base, partitions: 1 }, () => 0)
+  const topicInfo = await prepareTopic(options, hooks)
   const partitions = topicInfo.partitions
-  const perPartition: number[] = new Array(partitions).fill(0)
-  const total = options.count ?? Number.POSITIVE_INFINITY
-  const durationMs = options.durationSec === undefined ? undefined : options.durationSec * 1000
-  const expected =
-    options.count ??
-    (options.rate > 0 && durationMs !== undefined
-      ? Math.ceil((options.rate * durationMs) / 1000)
-      : undefined)
+
+  const local = new AbortController()
+  const onAbort = (): void => local.abort()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  const slices: SliceRunner[] =
+    options.threads === 1
+      ? [await inProcessSlice(options, partitions, local.signal)]
+      : await Promise.all(Array.from({ length: options.threads }, (_, i) => workerSlice(options, partitions, i, options.threads)))
+  local.signal.addEventListener('abort', () => slices.forEach((s) => s.stop()), { once: true })
+
   const startMs = Date.now()
-  const plan = new TimePlan(startMs, options.timeSpanHours * 3_600_000, expected, durationMs)
-  const deadline = durationMs === undefined ? Number.POSITIVE_INFINITY : startMs + durationMs
-  // With a rate, small requests keep the schedule smooth (about 100 requests a second).
-  const batchSize =
-    options.rate > 0
-      ? Math.max(1, Math.min(options.batchSize, Math.ceil(options.rate / 100)))
-      : options.batchSize
-  const keyed = options.keyMode === 'seq'
-
-  let produced = 0
-  let valueBytes = 0
-  let firstTs: number | null = null
-  let lastTs: number | null = null
-  let failure: unknown
-  let lastAckMs = startMs
-  let lastProgressMs = startMs
-  const inFlight = new Set<Promise<void>>()
-
-  let seq = 0
-  try {
-    while (seq < total && failure === undefined && !signal?.aborted) {
-      let now = Date.now()
-      if (now >= deadline) break
-      if (options.rate > 0) {
-        const slotMs = startMs + (seq * 1000) / options.rate
-        if (slotMs > now) {
-          try {
-            await sleep(Math.min(slotMs, deadline) - now, undefined, { signal })
-          } catch {
-            break // aborted
-          }
-          now = Date.now()
-          if (now >= deadline) break
-        }
-      }
-
-      const size = Math.min(batchSize, total - seq)
-      const firstSeq = seq
-      plan.beginBatch(now)
-      const messages: Message[] = new Array(size)
-      let bytes = 0
-      for (let i = 0; i < size; i++, seq++) {
-        const ts = plan.at(seq)
-        const value = profile.value(seq, ts)
-        bytes += value.length
-        messages[i] = {
-          key: keyed ? String(seq) : null,
-          value,
-          partition: seq % partitions,
-          timestamp: String(ts),
-        }
-      }
-      const batchFirstTs = plan.at(firstSeq)
-      const batchLastTs = plan.at(seq - 1)
-
-      const request: Promise<void> = producer
-        .send({ topic: options.topic, acks: 1, compression: CompressionTypes.None, messages })
-        .then(
-          () => {
-            produced += size
-            valueBytes += bytes
-            addRoundRobin(perPartition, firstSeq, size)
-            if (firstTs === null || batchFirstTs < firstTs) firstTs = batchFirstTs
-            if (lastTs === null || batchLastTs > lastTs) lastTs = batchLastTs
-            lastAckMs = Date.now()
-          },
-          (err: unknown) => {
-            failure ??= err
-          },
-        )
-        .finally(() => inFlight.delete(request))
-      inFlight.add(request)
-      if (inFlight.size >= options.maxInFlight) await Promise.race(inFlight)
-
-      if (hooks.onProgress && now - lastProgressMs >= PROGRESS_EVERY_MS) {
-        lastProgressMs = now
-        const elapsedMs = now - startMs
-        hooks.onProgress({ produced, elapsedMs, ratePerSec: (produced * 1000) / Math.max(1, elapsedMs) })
-      }
-    }
-    await Promise.all(inFlight)
-  } finally {
-    await Promise.allSettled(inFlight)
-    await producer.disconnect()
+  const plan: RunPlan = {
+    ...base,
+    partitions,
+    startMs,
+    deadlineMs: durationMs === undefined ? Number.POSITIVE_INFINITY : startMs + durationMs,
+    onTimeUntilMs: scheduledSec === undefined ? Number.POSITIVE_INFINITY : startMs + scheduledSec * 1000 + ON_TIME_GRACE_MS,
   }
-
-  if (failure !== undefined) {
-    const reason = failure instanceof Error ? failure.message : String(failure)
+  const totals = new Totals(partitions)
+  const ticker = progressTicker(slices, totals, schedule, plan, hooks.onProgress)
+  const timer = setInterval(ticker.tick, PROGRESS_EVERY_MS)
+  slices.forEach((s) => s.start(plan))
+  try {
+    await Promise.all(slices.map((s) => s.done))
+  } finally {
+    clearInterval(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
+  ticker.collect()
+  const t = totals.total
+  if (t.failure !== undefined) {
     throw new SluiceError(
       'SLUICE_LOADGEN_PRODUCE',
-      `loadgen: producing to topic '${options.topic}' failed after ${produced} acknowledged records: ${reason}; check the brokers' health and run again (records already acknowledged stay in the topic)`,
-      { cause: failure, retriable: true, details: { topic: options.topic, produced, runId } },
+      `loadgen: producing to topic '${options.topic}' failed after ${t.produced} acknowledged records: ${t.failure}; check the brokers' health and run again (records already acknowledged stay in the topic)`,
+      { retriable: true, details: { topic: options.topic, produced: t.produced, runId } },
     )
   }
-
-  const durationMsActual = Math.max(1, lastAckMs - startMs)
+  const durationMsActual = Math.max(1, (t.lastAckMs || startMs) - startMs)
+  const aborted = signal?.aborted === true && t.produced < base.total
   return {
     topic: options.topic,
     runId,
     partitions,
     topicCreated: topicInfo.created,
-    produced,
-    valueBytes,
+    produced: t.produced,
+    valueBytes: t.valueBytes,
     durationMs: durationMsActual,
-    ratePerSec: (produced * 1000) / durationMsActual,
-    perPartition,
-    firstTimestampMs: firstTs,
-    lastTimestampMs: lastTs,
-    aborted: signal?.aborted === true && seq < total,
+    ratePerSec: (t.produced * 1000) / durationMsActual,
+    perPartition: t.perPartition,
+    firstTimestampMs: t.firstTimestampMs,
+    lastTimestampMs: t.lastTimestampMs,
+    aborted,
+    malformed: t.malformed,
+    errors: t.errors,
+    latencyMs: totals.totalLatency.summary(),
+    rateProfile: options.rateProfile === 'constant' && options.rate > 0 ? `constant:${options.rate}` : options.rateProfile,
+    threads: options.threads,
+    compression: options.compression,
+    due,
+    onTime: t.onTime,
+    rateHeld: aborted || due === null || t.onTime >= (1 - options.rateTolerance) * due,
   }
 }

@@ -10,14 +10,45 @@
  *   `start - span + span * elapsed / duration`, so the span is covered as the run progresses
  *   and every record of one batch shares a time.
  *
+ * The window normally ends at the start of the run; `windowEndMs` moves it (--midnight-zone
+ * centres it on a midnight, see {@link lastMidnight}).
+ *
  * The Kafka record timestamp (CreateTime) and the `ts` inside the message are the same value.
  */
+
+/** Offset of `zone` from UTC at instant `t` (ms; positive east of Greenwich). */
+export function zoneOffsetMs(zone: string, t: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(t))
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value)
+  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  return wall - Math.floor(t / 1000) * 1000
+}
+
+/** The latest local midnight in `zone` at or before instant `nowMs` (epoch ms). */
+export function lastMidnight(zone: string, nowMs: number): number {
+  const local = new Date(nowMs + zoneOffsetMs(zone, nowMs))
+  const midnightWall = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate())
+  // The offset at midnight may differ from now's (a DST change that day): settle it twice.
+  let t = midnightWall - zoneOffsetMs(zone, midnightWall)
+  t = midnightWall - zoneOffsetMs(zone, t)
+  return t
+}
 
 export class TimePlan {
   readonly #spanMs: number
   readonly #firstMs: number
   readonly #total: number | undefined
   readonly #durationMs: number | undefined
+  readonly #startMs: number
   readonly #stepMs: number
   #batchMs = 0
 
@@ -26,15 +57,18 @@ export class TimePlan {
    * @param spanMs width of the window that ends at startMs
    * @param total records expected in the run, when known
    * @param durationMs run length, when the run is time-bound
+   * @param windowEndMs end of the window (default startMs)
    */
   constructor(
     startMs: number,
     spanMs: number,
     total: number | undefined,
     durationMs: number | undefined,
+    windowEndMs: number = startMs,
   ) {
     this.#spanMs = spanMs
-    this.#firstMs = startMs - spanMs
+    this.#startMs = startMs
+    this.#firstMs = windowEndMs - spanMs
     this.#total = total !== undefined && total > 0 ? total : undefined
     this.#durationMs = durationMs
     // step as a float: seq * span would lose precision past 2^53 on long runs
@@ -46,7 +80,7 @@ export class TimePlan {
     if (this.#spanMs === 0) {
       this.#batchMs = nowMs
     } else if (this.#total === undefined) {
-      const elapsedMs = nowMs - this.#firstMs - this.#spanMs
+      const elapsedMs = nowMs - this.#startMs
       const fraction = this.#durationMs ? Math.min(1, elapsedMs / this.#durationMs) : 0
       this.#batchMs = Math.min(
         this.#firstMs + this.#spanMs - 1,

@@ -62,6 +62,20 @@ test('parses every option, both --name value and --name=value', () => {
     maxInFlight: 2,
     runId: '0badcafe',
     clientId: 'sluice-loadgen',
+    rateProfile: 'constant',
+    rateTolerance: 0.05,
+    template: undefined,
+    sizeDist: 'fixed',
+    keys: 1000,
+    hotKeys: 10,
+    hotShare: 0.8,
+    headers: [],
+    outOfOrderSec: 0,
+    midnightZone: undefined,
+    malformed: 0,
+    compression: 'none',
+    threads: 1,
+    progress: 'auto',
   })
 })
 
@@ -84,7 +98,7 @@ test('bad arguments name the option and the fix', () => {
   rejectsArg([...base, '--count', '1.5'], 'count', /integer/)
   rejectsArg([...base, '--count', '1', '--rate', 'fast'], 'rate', /a number >= 0, got 'fast'/)
   rejectsArg([...base, '--count', '1', '--partitions', '0'], 'partitions', />= 1/)
-  rejectsArg([...base, '--count', '1', '--key-mode', 'random'], 'key-mode', /none or seq/)
+  rejectsArg([...base, '--count', '1', '--key-mode', 'random'], 'key-mode', /none, seq, uniform, hot/)
   rejectsArg([...base, '--count', '1', '--profile', 'nope'], 'profile', /use one of message, typed/)
   rejectsArg(['--bootstrap', 'localhost', '--topic', 't', '--count', '1'], 'bootstrap', /host:port/)
   rejectsArg(['--bootstrap', 'h:1', '--topic', 'a b', '--count', '1'], 'topic', /valid Kafka topic/)
