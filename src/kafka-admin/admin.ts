@@ -9,8 +9,7 @@
 import type { Admin, LogEntry } from 'kafkajs'
 import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
-import { tpKey as partitionKey } from '../planner/topic-partition.js'
-import { ownsPartition } from '../planner/shard.js'
+import { ownsPartition, tpKey as partitionKey } from '../planner/index.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
 import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
