@@ -3,7 +3,7 @@
  * Everything downstream (planner, query loop, workers) reads this, never the raw file.
  */
 import type { Location, S3Settings } from '../storage/types.js'
-import type { ShardSpec } from '../planner/shard.js'
+import type { ShardSpec } from '../planner/index.js'
 
 export type Trigger =
   | { kind: 'processingTime'; intervalMs: number }

@@ -8,7 +8,7 @@
 import type { Admin, LogEntry } from 'kafkajs'
 import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
-import { ownsPartition } from '../planner/shard.js'
+import { ownsPartition } from '../planner/index.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
 import type { BrokerAddress } from './types.js'
 
