@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os'
 import type { z } from 'zod'
-import { ownsPartition, type ShardSpec } from '../planner/shard.js'
+import { ownsPartition, type ShardSpec } from '../planner/index.js'
 import type { S3Settings } from '../storage/types.js'
 import { Bad, type FieldDoc } from './fields.js'
 import { isMap } from './keys.js'

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import type { PartitionOffsetSpec } from './types.js'
 import { Bad, bool, bytes, choice, def, duration, field, int, list, opt, req, text } from './fields.js'
 import { show } from './problems.js'
-import { parseShard, type ShardSpec } from '../planner/shard.js'
+import { parseShard, type ShardSpec } from '../planner/index.js'
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/
 

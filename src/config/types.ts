@@ -4,7 +4,7 @@
  * shapes the schema's fields produce are written here; {@link JobConfig} itself is inferred.
  */
 import type { toJobConfig } from './normalize.js'
-import type { ShardSpec } from '../planner/shard.js'
+import type { ShardSpec } from '../planner/index.js'
 
 export type Trigger =
   | { kind: 'processingTime'; intervalMs: number }
