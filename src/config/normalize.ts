@@ -91,6 +91,7 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
       maxPartitionFetchBytes: raw['kafka.max.partition.fetch.bytes'],
       fetchMaxBytes: raw['kafka.fetch.max.bytes'],
       fetchMaxWaitMs: raw['kafka.fetch.max.wait.ms'],
+      isolationLevel: raw['kafka.isolation.level'],
     },
     metadataRefreshMs: raw['kafka.metadata.max.age.ms'],
     commitOffsets: raw.commitOffsets,

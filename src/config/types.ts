@@ -37,6 +37,8 @@ export interface SourceConfig {
     maxPartitionFetchBytes: number
     fetchMaxBytes: number
     fetchMaxWaitMs: number
+    /** `kafka.isolation.level`: where batches are planned to (high watermark or last stable offset) and what Fetch returns. */
+    isolationLevel: 'read_uncommitted' | 'read_committed'
   }
   /**
    * `kafka.metadata.max.age.ms` as given. Not used: partitions are listed on every trigger, as in

@@ -199,6 +199,7 @@ export class BatchWriter {
         maxPartitionFetchBytes: c.source.kafka.maxPartitionFetchBytes,
         fetchMaxBytes: c.source.kafka.fetchMaxBytes,
         fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
+        isolationLevel: c.source.kafka.isolationLevel,
       },
     }
   }
