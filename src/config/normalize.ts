@@ -100,6 +100,7 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
       maxPartitionFetchBytes: raw['kafka.max.partition.fetch.bytes'],
       fetchMaxBytes: raw['kafka.fetch.max.bytes'],
       fetchMaxWaitMs: raw['kafka.fetch.max.wait.ms'],
+      isolationLevel: raw['kafka.isolation.level'],
     },
     /**
      * `kafka.metadata.max.age.ms` as given. Not used: partitions are listed on every trigger, as in

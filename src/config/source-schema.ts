@@ -230,6 +230,13 @@ export const sourceSchema = z
       spark: 'kafka.fetch.max.wait.ms',
       description: "How long a broker may hold a fetch waiting for data (Kafka's default).",
     }),
+    'kafka.isolation.level': def(choice({ values: ['read_uncommitted', 'read_committed'] as const }), 'read_uncommitted', {
+      type: 'read_uncommitted | read_committed',
+      default: 'read_uncommitted',
+      spark: 'kafka.isolation.level',
+      description:
+        "Which records of transactional producers are read, as the Kafka consumer's isolation.level (Spark's default is read_uncommitted). read_uncommitted plans every batch up to the high watermark and reads aborted records too; read_committed plans up to the last stable offset (an open transaction holds the batch back until it commits or aborts) and skips the records of aborted transactions. Transaction markers never become rows.",
+    }),
     'kafka.metadata.max.age.ms': def(int({ min: 1000, example: 30000 }), 30_000, {
       type: 'int (ms) ≥ 1000',
       default: '30000',

@@ -11,6 +11,7 @@ import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
 import { ownsPartition, tpKey as partitionKey } from '../planner/index.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
+import { highWatermarks } from './list-offsets.js'
 import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
 /** The subset of a pino logger the admin uses. */
@@ -25,6 +26,9 @@ export interface KafkaAdminOptions {
   bootstrapServers: string[]
   clientId: string
   requestTimeoutMs: number
+  /** `kafka.isolation.level`: latest offsets are high watermarks (read_uncommitted, the
+   * default, as in Spark) or last stable offsets (read_committed). */
+  isolationLevel?: 'read_uncommitted' | 'read_committed' | undefined
   logger?: AdminLogger | undefined
 }
 
@@ -154,8 +158,9 @@ export class KafkaAdmin {
   }
 
   /**
-   * Earliest (log start) and latest (high watermark) offsets of exactly `parts`, keyed by
-   * partitionKey(). Other partitions of the same topics (not in an `assign` list) are left out:
+   * Earliest (log start) and latest offsets of exactly `parts`, keyed by partitionKey(). Latest
+   * is the high watermark under read_uncommitted (asked with our own ListOffsets: kafkajs only
+   * asks for the last stable offset) and the last stable offset under read_committed. Other partitions of the same topics (not in an `assign` list) are left out:
    * the planner would otherwise take them for newly discovered partitions and read them.
    */
   async offsets(
@@ -175,6 +180,10 @@ export class KafkaAdmin {
         earliest.set(key, Number(o.low))
         latest.set(key, Number(o.high))
       }
+    }
+    if (this.#opts.isolationLevel !== 'read_committed' && parts.length > 0) {
+      const hw = await highWatermarks(parts, this.#opts.clientId, this.#opts.requestTimeoutMs)
+      for (const [key, offset] of hw) if (latest.has(key)) latest.set(key, offset)
     }
     const missing = parts.filter((p) => !latest.has(partitionKey(p.topic, p.partition)))
     if (missing.length > 0) {

@@ -106,7 +106,7 @@ export class FetchClient {
             // One batch is larger than the fetch size: grow it for this range.
             partitionMaxBytes = Math.min(partitionMaxBytes * 2, MAX_PARTITION_FETCH_BYTES)
             if (++stalled > MAX_STALLED_FETCHES) throw stallError(range, offset, 'partial')
-          } else if (pf.highWatermark >= 0 && pf.highWatermark <= offset) {
+          } else if (logEnd(pf, this.#opts.isolationLevel) >= 0 && logEnd(pf, this.#opts.isolationLevel) <= offset) {
             // The log ends before the range does (deleted or truncated records).
             result.complete = false
             result.nextOffset = offset
@@ -117,7 +117,8 @@ export class FetchClient {
         }
         // zstd batches inflate on the thread pool first (undefined when the response has none).
         const inflated = await inflateAsyncBatches(pf.buf, pf.start, pf.end, topic, partition, fetchedFrom, end)
-        const dec = decodeRecordSet(pf.buf, pf.start, pf.end, topic, partition, fetchedFrom, end, { inflated })
+        const aborted = this.#opts.isolationLevel === 'read_committed' ? pf.aborted ?? undefined : undefined
+        const dec = decodeRecordSet(pf.buf, pf.start, pf.end, topic, partition, fetchedFrom, end, { inflated, aborted })
         const chunk = dec.chunk
         if (chunk.count > 0) {
           result.records += chunk.count
@@ -146,6 +147,7 @@ export class FetchClient {
       maxWaitMs: this.#opts.fetchMaxWaitMs,
       maxBytes: Math.max(this.#opts.fetchMaxBytes, partitionMaxBytes),
       partitionMaxBytes,
+      isolationLevel: this.#opts.isolationLevel === 'read_committed' ? (1 as const) : (0 as const),
     }
     return conn.request(API_FETCH, version, (w) => writeFetchRequest(w, version, params))
   }
@@ -156,6 +158,11 @@ export class FetchClient {
     this.#connections.clear()
     await Promise.all(conns.map((c) => c.close()))
   }
+}
+
+/** Where this client's view of the log ends: the last stable offset under read_committed. */
+function logEnd(pf: { highWatermark: number; lastStableOffset: number }, isolation: FetchClientOptions['isolationLevel']): number {
+  return isolation === 'read_committed' && pf.lastStableOffset >= 0 ? pf.lastStableOffset : pf.highWatermark
 }
 
 function withRange(err: unknown, range: FetchRange): unknown {

@@ -1,5 +1,6 @@
 /**
- * Fetch (ApiKey 1) v4-v11 for a single partition: encoding the request, reading the response.
+ * Fetch (ApiKey 1) v4-v11 for a single partition: encoding the request, reading the response
+ * (with its aborted transactions, which read_committed needs to skip aborted records).
  * v4 is the first version with RecordBatch v2 and isolation levels, v5 adds log_start_offset,
  * v11 is the last non-flexible one. The version is the highest both sides support.
  *
@@ -16,6 +17,7 @@
  */
 import { SluiceError } from '../errors.js'
 import type { BrokerConnection } from './broker-connection.js'
+import type { AbortedTransaction } from './record-batch.js'
 import { API_FETCH, ResponseReader, type RequestWriter } from './protocol-codec.js'
 
 export const FETCH_MIN_VERSION = 4
@@ -45,13 +47,14 @@ export interface FetchParams {
   maxWaitMs: number
   maxBytes: number
   partitionMaxBytes: number
+  /** 0 read_uncommitted (the Kafka consumer's and Spark's default), 1 read_committed. */
+  isolationLevel: 0 | 1
 }
 
-/** Body writer for a one-partition Fetch of version `v` (read_uncommitted, no fetch session). */
+/** Body writer for a one-partition Fetch of version `v` (no fetch session). */
 export function writeFetchRequest(w: RequestWriter, v: number, f: FetchParams): void {
   w.int32(-1).int32(f.maxWaitMs).int32(1).int32(f.maxBytes)
-  // read_uncommitted, like the Kafka consumer's (and so Spark's) default isolation level.
-  w.int8(0)
+  w.int8(f.isolationLevel)
   if (v >= 7) w.int32(0).int32(-1)
   w.int32(1).string(f.topic)
   w.int32(1).int32(f.partition)
@@ -67,7 +70,10 @@ export function writeFetchRequest(w: RequestWriter, v: number, f: FetchParams): 
 export interface PartitionFetch {
   errorCode: number
   highWatermark: number
+  lastStableOffset: number
   logStartOffset: number
+  /** The aborted transactions in the returned records (read_committed only), else null. */
+  aborted: AbortedTransaction[] | null
   /** Record set position in `buf`; start === end when the broker returned none. */
   buf: Buffer
   start: number
@@ -91,7 +97,9 @@ export function readFetchResponse(
   const out: PartitionFetch = {
     errorCode: topError,
     highWatermark: -1,
+    lastStableOffset: -1,
     logStartOffset: -1,
+    aborted: null,
     buf: body,
     start: 0,
     end: 0,
@@ -106,10 +114,14 @@ export function readFetchResponse(
       const index = r.int32()
       const errorCode = r.int16()
       const highWatermark = r.int64()
-      r.int64() // last_stable_offset
+      const lastStableOffset = r.int64()
       const logStartOffset = v >= 5 ? r.int64() : -1
-      const aborted = r.int32()
-      if (aborted > 0) r.skip(aborted * 16)
+      const count = r.int32()
+      let aborted: AbortedTransaction[] | null = null
+      if (count > 0) {
+        aborted = []
+        for (let a = 0; a < count; a++) aborted.push({ producerId: r.int64(), firstOffset: r.int64() })
+      }
       if (v >= 11) r.int32() // preferred_read_replica
       const size = r.int32()
       const start = r.pos
@@ -118,7 +130,9 @@ export function readFetchResponse(
         found = true
         out.errorCode = errorCode
         out.highWatermark = highWatermark
+        out.lastStableOffset = lastStableOffset
         out.logStartOffset = logStartOffset
+        out.aborted = aborted
         out.start = start
         out.end = size > 0 ? start + size : start
       }

@@ -131,6 +131,8 @@ export function peekRecordSet(
     out.batches++
     const baseOffset = int64(data, pos)
     if (baseOffset >= rangeEnd) {
+      // The offsets up to rangeEnd are not in the log (compacted away): the range is done.
+      if (out.nextOffset < rangeEnd) out.nextOffset = rangeEnd
       out.reachedEnd = true
       break
     }
@@ -204,6 +206,8 @@ export function decodeRecordSet(
     const attributes = data.readInt16BE(pos + 21)
     const lastOffset = baseOffset + data.readInt32BE(pos + 23)
     if (baseOffset >= rangeEnd) {
+      // The offsets up to rangeEnd are not in the log (compacted away): the range is done.
+      if (nextOffset < rangeEnd) nextOffset = rangeEnd
       reachedEnd = true
       break
     }

@@ -110,4 +110,7 @@ export interface FetchClientOptions {
   maxPartitionFetchBytes: number
   fetchMaxBytes: number
   fetchMaxWaitMs: number
+  /** Default read_uncommitted. read_committed: Fetch stops at the last stable offset and the
+   * records of aborted transactions are skipped. */
+  isolationLevel?: 'read_uncommitted' | 'read_committed' | undefined
 }

@@ -163,6 +163,7 @@ export class BatchWriter {
         maxPartitionFetchBytes: c.source.kafka.maxPartitionFetchBytes,
         fetchMaxBytes: c.source.kafka.fetchMaxBytes,
         fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
+        isolationLevel: c.source.kafka.isolationLevel,
       },
     }
   }

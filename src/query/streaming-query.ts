@@ -171,6 +171,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       bootstrapServers: c.source.bootstrapServers,
       clientId: c.source.kafka.clientId,
       requestTimeoutMs: c.source.kafka.requestTimeoutMs,
+      isolationLevel: c.source.kafka.isolationLevel,
       logger: this.#log.child({ component: 'kafka' }),
     })
     try {

@@ -69,6 +69,7 @@ export interface WriterTask {
     maxPartitionFetchBytes: number
     fetchMaxBytes: number
     fetchMaxWaitMs: number
+    isolationLevel: 'read_uncommitted' | 'read_committed'
   }
 }
 

@@ -318,6 +318,9 @@ class KafkaRealCluster implements KafkaReal {
             configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
           },
         ],
+      }).catch((err: { message?: string; errors?: { message?: string; type?: string }[] }) => {
+        const why = (err.errors ?? []).map((e) => `${e.type}: ${e.message}`).join('; ')
+        throw new Error(`kafka-real: creating topic ${t.name} failed: ${err.message}${why ? ` (${why})` : ''}`)
       })
       // Every partition has a leader in fresh metadata before the test uses the topic.
       const deadline = Date.now() + 30_000

@@ -86,7 +86,7 @@ function task(out: string, gzip: boolean): WriterTask {
     writeEmptyFile: false,
     memoryBytes: BUDGET,
     failOnDataLoss: true,
-    kafka: { clientId: 'writer-memory-test', requestTimeoutMs: 30_000, maxPartitionFetchBytes: 256 * 1024, fetchMaxBytes: 1024 * 1024, fetchMaxWaitMs: 100 },
+    kafka: { clientId: 'writer-memory-test', requestTimeoutMs: 30_000, maxPartitionFetchBytes: 256 * 1024, fetchMaxBytes: 1024 * 1024, fetchMaxWaitMs: 100, isolationLevel: 'read_uncommitted' },
   }
 }
 

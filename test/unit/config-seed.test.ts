@@ -27,6 +27,7 @@ const expected: JobConfig = {
       maxPartitionFetchBytes: 4 * 1024 * 1024,
       fetchMaxBytes: 50 * 1024 * 1024,
       fetchMaxWaitMs: 500,
+      isolationLevel: 'read_uncommitted',
     },
     metadataRefreshMs: 30_000,
     commitOffsets: true,

@@ -95,3 +95,15 @@ test('intact batches still decode in the worker (the harness itself works)', asy
   const data = encodeBatch({ baseOffset: 0, baseTimestamp: 1, records: recs(0, 5, 'a') })
   assert.deepEqual(await decodeInWorker(data), { count: 5 })
 })
+
+test('a range that ends inside a compacted gap ends at its planned end (decode and peek)', async () => {
+  const { decodeRecordSet, peekRecordSet } = await import('../../src/kafka/record-batch.js')
+  // Offsets 0-9 compacted away: the first batch left starts at 10.
+  const data = encodeBatch({ baseOffset: 10, baseTimestamp: 1, records: recs(0, 3, 'a') })
+  const dec = decodeRecordSet(data, 0, data.length, 't', 0, 2, 7)
+  assert.equal(dec.chunk.count, 0)
+  assert.equal(dec.reachedEnd, true)
+  assert.equal(dec.nextOffset, 7)
+  const peek = peekRecordSet(data, 0, data.length, 2, 7)
+  assert.deepEqual(peek, { nextOffset: 7, batches: 1, partial: false, reachedEnd: true })
+})

@@ -1,0 +1,99 @@
+/**
+ * The high watermark of partitions, asked of their leaders with ListOffsets and
+ * isolation_level read_uncommitted. kafkajs' admin sends ListOffsets with read_committed
+ * (its default) and has no option for it, so through kafkajs an open transaction holds the
+ * planned end back at its last stable offset; Spark plans to the high watermark by default.
+ *
+ *   ListOffsets v2 => replica_id:int32 isolation_level:int8
+ *                     [topic:string [partition:int32 timestamp:int64]]     (timestamp -1 = latest)
+ *     response => throttle_time_ms:int32
+ *                 [topic:string [partition:int32 error_code:int16 timestamp:int64 offset:int64]]
+ */
+import { SluiceError } from '../errors.js'
+import { BrokerConnection } from '../kafka/broker-connection.js'
+import { isRetriableKafkaError, kafkaErrorName, ResponseReader } from '../kafka/protocol-codec.js'
+import type { BrokerAddress } from '../kafka/types.js'
+
+const API_LIST_OFFSETS = 2
+
+export interface LeaderPartition {
+  topic: string
+  partition: number
+  leader: BrokerAddress
+}
+
+/**
+ * Latest offsets (read_uncommitted: the high watermark) of `parts`, keyed `${topic}:${partition}`.
+ * One request per leader, in parallel; a partition error rejects with SLUICE_KAFKA_METADATA
+ * (retriable when the partition moved).
+ */
+export async function highWatermarks(
+  parts: LeaderPartition[],
+  clientId: string,
+  timeoutMs: number,
+): Promise<Map<string, number>> {
+  const byLeader = new Map<string, LeaderPartition[]>()
+  for (const p of parts) {
+    const key = `${p.leader.host}:${p.leader.port}`
+    const list = byLeader.get(key)
+    if (list) list.push(p)
+    else byLeader.set(key, [p])
+  }
+  const out = new Map<string, number>()
+  await Promise.all(
+    [...byLeader.values()].map(async (list) => {
+      const conn = new BrokerConnection(list[0]!.leader, clientId, timeoutMs)
+      try {
+        await conn.connect()
+        const byTopic = new Map<string, number[]>()
+        for (const p of list) {
+          const ps = byTopic.get(p.topic)
+          if (ps) ps.push(p.partition)
+          else byTopic.set(p.topic, [p.partition])
+        }
+        const body = await conn.request(API_LIST_OFFSETS, 2, (w) => {
+          w.int32(-1).int8(0).int32(byTopic.size)
+          for (const [topic, ps] of byTopic) {
+            w.string(topic).int32(ps.length)
+            for (const partition of ps) w.int32(partition).int64(-1)
+          }
+        })
+        const r = new ResponseReader(body)
+        r.int32() // throttle_time_ms
+        const topics = r.int32()
+        for (let t = 0; t < topics; t++) {
+          const topic = r.string() ?? ''
+          const n = r.int32()
+          for (let i = 0; i < n; i++) {
+            const partition = r.int32()
+            const code = r.int16()
+            r.int64() // timestamp
+            const offset = r.int64()
+            if (code !== 0) throw listError(topic, partition, code)
+            out.set(`${topic}:${partition}`, offset)
+          }
+        }
+      } catch (err) {
+        if (err instanceof SluiceError) throw err
+        throw new SluiceError(
+          'SLUICE_KAFKA_METADATA',
+          `ListOffsets (high watermark) to broker ${list[0]!.leader.host}:${list[0]!.leader.port} failed: ${(err as Error).message}; retried after a metadata refresh.`,
+          { retriable: true, cause: err, details: { broker: `${list[0]!.leader.host}:${list[0]!.leader.port}` } },
+        )
+      } finally {
+        await conn.close()
+      }
+    }),
+  )
+  return out
+}
+
+function listError(topic: string, partition: number, code: number): SluiceError {
+  const retriable = isRetriableKafkaError(code)
+  return new SluiceError(
+    'SLUICE_KAFKA_METADATA',
+    `ListOffsets of ${topic}-${partition} failed with ${kafkaErrorName(code)}` +
+      (retriable ? ': the partition moved or is unavailable; retried after a metadata refresh.' : '.'),
+    { retriable, details: { topic, partition, code: kafkaErrorName(code) } },
+  )
+}
