@@ -13,6 +13,8 @@ const WIDTH = 100
 const ROOT = new URL('../../', import.meta.url)
 export const DOC_PATH = fileURLToPath(new URL('docs/errors.md', ROOT))
 const HEAD_PATH = fileURLToPath(new URL('tools/errors-doc-head.md', ROOT))
+/** Guides that span several codes (after the tables). */
+const TAIL_PATH = fileURLToPath(new URL('tools/errors-doc-tail.md', ROOT))
 
 /** Words that would start a Markdown block if they began a wrapped line. */
 const BLOCK_START = /^(?:[-+*>#|]|\d+[.)])$/
@@ -74,7 +76,7 @@ function section(code: string, info: ErrorCodeInfo): string[] {
 }
 
 /** docs/errors.md as the table says it. */
-export function renderErrorsDoc(head: string = readFileSync(HEAD_PATH, 'utf8')): string {
+export function renderErrorsDoc(head: string = readFileSync(HEAD_PATH, 'utf8'), tail: string = readFileSync(TAIL_PATH, 'utf8')): string {
   const out = [head.trimEnd(), '']
   const links = ERROR_AREAS.map(({ area }) => `[${area.title}](#${anchor(area.title)})`)
   out.push(...wrap(links.join(' · '), 'Sections: ', ''), '')
@@ -88,6 +90,7 @@ export function renderErrorsDoc(head: string = readFileSync(HEAD_PATH, 'utf8')):
     out.push('')
     for (const [code, info] of Object.entries(codes)) out.push(...section(code, info))
   }
+  out.push(tail.trim(), '')
   return `${out.join('\n').trimEnd()}\n`
 }
 

@@ -23,6 +23,7 @@ import {
   type RestartState,
   type SinkFileStatus,
 } from '../checkpoint/index.js'
+import { isSluiceError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { sweepIncomplete } from '../storage/index.js'
 import type { ObjectInfo, Store } from '../storage/types.js'
@@ -175,6 +176,32 @@ export class CommitProtocol {
     // not derivable; the owner runs no other attempt now.
     await sweepIncomplete(this.#o.output, '', this.#o.log)
     return 'run'
+  }
+
+  /**
+   * The query ends with `err` while batch N is uncommitted (a poison range: a record no retry can
+   * write): remove the files its attempts completed, so plain readers do not see part of a batch
+   * that will not be committed as it stands. Nothing is touched if another process owns the
+   * checkpoint or `_spark_metadata/N` exists; a failure here is logged (the re-run cleans up).
+   * Returns how many files were removed.
+   */
+  async abandonBatch(batchId: number, err: unknown): Promise<number> {
+    if (isSluiceError(err) && /TAKEN_OVER|CONCURRENT/.test(err.code)) return 0
+    try {
+      await this.lease.check(batchId)
+      if ((await this.sinkLog.get(batchId)) !== null) return 0
+      const removed = await removeAttempts(this.#stores, batchId)
+      if (removed > 0) {
+        this.#o.log.warn({ batchId, removedFiles: removed }, 'the query ends with this batch uncommitted: removed the files it had completed, so plain readers see none of it')
+      }
+      return removed
+    } catch (e) {
+      this.#o.log.warn(
+        { batchId, err: isSluiceError(e) ? { code: e.code, message: e.message } : String(e) },
+        'could not remove the files of the failed batch; the next run removes them before it re-runs the batch',
+      )
+      return 0
+    }
   }
 
   /** A new attempt of batch N: the file UUID its writers use in every key and intent. */

@@ -94,6 +94,25 @@ export const STORAGE_CODES = {
     todo: 'report it, with the key from the message.',
     details: '`key`, `location`.',
   },
+  SLUICE_STORE_KEY_TOO_LONG: {
+    meaning: 'An S3 key over 1,024 bytes (a too long partition value)',
+    retriable: false,
+    what:
+      'an S3 object key (location prefix + partition directories + file name) is longer than S3\'s ' +
+      'limit of 1,024 UTF-8 bytes. sluice checks this before the request; an S3 answer that says so ' +
+      '(AWS: `400 KeyTooLongError`; s3rver: a bare `500` for such a key) gives the same code instead ' +
+      'of being retried. The message names the key\'s longest part, most often one partition value.',
+    why:
+      'a `partitionBy` column holds a value that long (a free-text field, a URL, an id list). Its ' +
+      'batch cannot be written whatever the retries: a poison range (see ' +
+      '[A batch that fails for good](#a-batch-that-fails-for-good)).',
+    todo:
+      'shorten the column in `select` (for example `substring(col, 1, 200) AS col`, or ' +
+      '`sha2(col, 256) AS col` when the value only needs to group rows), or partition by another ' +
+      'column; then restart (the batch is re-run with the new select). To skip the records instead, ' +
+      'move past the range as described below.',
+    details: '`bucket`, `key` (first 2,048 characters), `bytes`, `limit`.',
+  },
   SLUICE_STORE_WRITER_CLOSED: {
     meaning: 'A file written after it was closed (a bug)',
     retriable: false,

@@ -7,9 +7,24 @@ import type { JobConfig } from '../config/types.js'
 import { isSluiceError } from '../errors.js'
 import type { KafkaAdmin } from '../kafka-admin/index.js'
 import type { Logger } from '../log.js'
+import type { PartitionInfo } from '../kafka/index.js'
 import type { BatchWriteResult } from './batch-writer.js'
 import { splitKey, type OffsetMap } from '../planner/index.js'
 import { buildProgress, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
+
+/** One batch to write and commit (a new one, or a re-run of an uncommitted one). */
+export interface BatchRun {
+  batchId: number
+  start: OffsetMap
+  end: OffsetMap
+  latest: OffsetMap
+  parts: PartitionInfo[]
+  triggerStart: number
+  t0: number
+  latestOffsetMs: number
+  walCommitMs: number
+  rerun: boolean
+}
 
 /** Spark's source description: `KafkaV2[Subscribe[a, b]]`, `KafkaV2[SubscribePattern[p]]`, `KafkaV2[Assign[t-0, …]]`. */
 export function describeSource(sub: JobConfig['source']['subscription']): string {

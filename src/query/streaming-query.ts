@@ -32,7 +32,7 @@ import { createStore, takeRequestStats, type RequestRecord } from '../storage/in
 import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
 import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
-import { commitToGroup, committedBatchReport, describeSource } from './batch-report.js'
+import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
 import { resolveStartingOffsets } from './starting-offsets.js'
 
 /** How long to wait between polls when the trigger interval is 0 and there is no new data. */
@@ -56,20 +56,6 @@ export interface StreamingQueryEvents {
   s3Requests: [RequestRecord[]]
   /** sluice: a batch failed with a retriable error and is being retried. */
   batchRetry: [{ batchId: number; attempt: number; code: string }]
-}
-
-/** One batch to write and commit (a new one, or a re-run of an uncommitted one). */
-interface BatchRun {
-  batchId: number
-  start: OffsetMap
-  end: OffsetMap
-  latest: OffsetMap
-  parts: PartitionInfo[]
-  triggerStart: number
-  t0: number
-  latestOffsetMs: number
-  walCommitMs: number
-  rerun: boolean
 }
 
 export type QueryState = 'starting' | 'active' | 'idle' | 'terminated'
@@ -104,6 +90,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   /** End offsets of the last committed batch: the next batch starts here. */
   #committed: OffsetMap | null = null
   #nextBatchId = 0
+  /** The batch whose offsets/N is written but which is not committed yet. */
+  #inFlight: number | null = null
   #previousTriggerStart: number | null = null
   #lastBatchEnd = Date.now()
   #lastIdleEvent = 0
@@ -254,6 +242,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       }
       await this.#shutdown(null)
     } catch (err) {
+      // Mid-batch: remove what the batch made visible (see CommitProtocol.abandonBatch).
+      if (this.#inFlight !== null) await this.#protocol.abandonBatch(this.#inFlight, err)
       await this.#shutdown(err)
     }
   }
@@ -347,6 +337,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       sources: [toKafkaOffsets(plan.end)],
     }
     await this.#protocol.beginBatch(batchId, entry)
+    this.#inFlight = batchId
     const walCommitMs = performance.now() - t1
     await this.#execute({
       batchId,
@@ -385,6 +376,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       this.#nextBatchId = batchId + 1
       return
     }
+    this.#inFlight = batchId
     const t0 = performance.now()
     const triggerStart = Date.now()
     const parts = await this.#admin.discover(this.config.source.subscription)
@@ -415,6 +407,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     const result = await writer.write(b.batchId, uuid, b.start, b.end, leaders)
     const writeMs = performance.now() - t2
     const { sinkLogMs, commitMs } = await this.#protocol.commitBatch(b.batchId, result.files)
+    this.#inFlight = null
     this.#committed = b.end
     this.#nextBatchId = b.batchId + 1
     this.#lastBatchEnd = Date.now()

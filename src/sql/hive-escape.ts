@@ -7,14 +7,16 @@
 /** Spark's default partition name for a null or empty value. */
 export const DEFAULT_PARTITION_NAME = '__HIVE_DEFAULT_PARTITION__'
 
-// Characters below 128 that Spark escapes on non-Windows file systems.
+// Characters below 128 that Spark escapes on non-Windows file systems, plus NUL: Spark starts at
+// 0x01 (a NUL would reach Hadoop's Path and S3 raw, and no store key may hold one); `%00` reads
+// back as NUL through Spark's unescapePathName, so readers still see the value as written.
 const ESCAPED = new Uint8Array(128)
-for (let c = 0x01; c <= 0x1f; c++) ESCAPED[c] = 1
+for (let c = 0x00; c <= 0x1f; c++) ESCAPED[c] = 1
 for (const ch of '"#%\'*/:=?\\\x7f{[]^') ESCAPED[ch.charCodeAt(0)] = 1
 
-const NEEDS_ESCAPE = /[\x01-\x1f"#%'*/:=?\\\x7f{[\]^]/
+const NEEDS_ESCAPE = /[\x00-\x1f"#%'*/:=?\\\x7f{[\]^]/
 
-/** `%XX` (uppercase hex) for 0x01-0x1F, `"`, `#`, `%`, `'`, `*`, `/`, `:`, `=`, `?`, `\`, 0x7F, `{`, `[`, `]`, `^`. */
+/** `%XX` (uppercase hex) for 0x00-0x1F, `"`, `#`, `%`, `'`, `*`, `/`, `:`, `=`, `?`, `\`, 0x7F, `{`, `[`, `]`, `^`. */
 export function escapePathName(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return s
   let out = ''

@@ -22,6 +22,32 @@ export function checkKey(key: string, location: Location): void {
   }
 }
 
+/** S3's limit on the length of an object key, in UTF-8 bytes. */
+export const S3_MAX_KEY_BYTES = 1024
+
+/**
+ * SLUICE_STORE_KEY_TOO_LONG when the full S3 key (location prefix + key) is over 1,024 UTF-8
+ * bytes: S3 refuses it (AWS: 400 KeyTooLongError; s3rver: 500), on every retry alike.
+ */
+export function checkS3KeyLength(fullKey: string, location: Location): void {
+  if (fullKey.length * 3 <= S3_MAX_KEY_BYTES) return
+  if (Buffer.byteLength(fullKey, 'utf8') > S3_MAX_KEY_BYTES) throw keyTooLong(fullKey, location)
+}
+
+export function keyTooLong(fullKey: string, location: Location, cause?: unknown): SluiceError {
+  const bytes = Buffer.byteLength(fullKey, 'utf8')
+  const segments = fullKey.split('/')
+  const longest = segments.reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a), '')
+  return new SluiceError(
+    'SLUICE_STORE_KEY_TOO_LONG',
+    `The S3 key ${location.bucket}/${fullKey.slice(0, 120)}… is ${bytes} bytes, over S3's limit of ${S3_MAX_KEY_BYTES}: ` +
+      `its longest part, "${longest.slice(0, 60)}…" (${Buffer.byteLength(longest)} bytes), is most likely a partition value. ` +
+      'Retrying cannot help: shorten the partition column in select (for example substring(col, 1, 200) or sha2(col, 256)), ' +
+      'then move past the failed batch as docs/errors.md describes (SLUICE_STORE_KEY_TOO_LONG).',
+    { cause, details: { bucket: location.bucket, key: fullKey.slice(0, 2048), bytes, limit: S3_MAX_KEY_BYTES } },
+  )
+}
+
 /** Compares keys in UTF-8 byte order, the order S3 lists them in. */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0

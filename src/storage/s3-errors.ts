@@ -13,6 +13,7 @@
  */
 
 import { SluiceError } from '../errors.js'
+import { keyTooLong, S3_MAX_KEY_BYTES } from './keys.js'
 
 export interface S3ErrorContext {
   /** S3 operation, e.g. 'PutObject'. */
@@ -112,6 +113,10 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): unknown {
         `arn:aws:s3:::${ctx.bucket}, and that the clock is right.`,
       { cause: err, details },
     )
+  }
+  // AWS answers 400 KeyTooLongError; s3rver a bare 500: neither goes away on a retry.
+  if (name === 'KeyTooLongError' || (ctx.key !== undefined && status !== undefined && status >= 400 && Buffer.byteLength(ctx.key) > S3_MAX_KEY_BYTES)) {
+    return keyTooLong(ctx.key ?? '', { scheme: 's3', bucket: ctx.bucket, prefix: '', original: `s3://${ctx.bucket}/` }, err)
   }
   const code = (e.code ?? (err as { cause?: { code?: string } })?.cause?.code) as string | undefined
   if (

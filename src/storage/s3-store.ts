@@ -42,7 +42,7 @@ import type {
   S3Settings,
   Store,
 } from './types.js'
-import { checkKey } from './keys.js'
+import { checkKey, checkS3KeyLength } from './keys.js'
 
 const DELETE_BATCH = 1000
 /** Per-key DeleteObjects error codes that are the server's trouble, not the request's: retriable. */
@@ -242,7 +242,9 @@ export class S3Store implements Store {
 
   #full(key: string): string {
     checkKey(key, this.location)
-    return this.location.prefix + key
+    const full = this.location.prefix + key
+    checkS3KeyLength(full, this.location)
+    return full
   }
 
   async #assertBucket(fullKey: string): Promise<void> {

@@ -4,29 +4,18 @@
  * once — through `_spark_metadata` and through a plain listing.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { OutputReader } from '../helpers/output-reader.js'
-import { logLines, readTopicWithKcat, runCli, spawnCli } from '../helpers/sluice-process.js'
-import { startStack, type Stack } from '../helpers/stack.js'
+import { logLines, readTopicWithKcat } from '../helpers/sluice-process.js'
+import { CliProcess, runCli, useStack } from '../helpers/toolkit.js'
 
-let stack: Stack
-let dir: string
-before(async () => {
-  stack = await startStack({ topics: [{ name: 'faults', partitions: 4 }], buckets: ['faults-test'] })
-  dir = await mkdtemp(join(tmpdir(), 'sluice-faults-'))
-})
-after(async () => {
-  await stack?.stop()
-  if (dir) await rm(dir, { recursive: true, force: true })
-})
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const ctx = useStack({ topics: [{ name: 'faults', partitions: 4 }], buckets: ['faults-test'], tempPrefix: 'sluice-faults-' })
+const retried = (lines: Record<string, unknown>[]): boolean => lines.some((l) => typeof l.msg === 'string' && /retriable error/.test(l.msg))
 
 test('the broker goes down for a while and comes back: no failure, nothing lost or duplicated', { timeout: 240_000 }, async () => {
-  const job = join(dir, 'faults.yaml')
+  const job = join(ctx.dir, 'faults.yaml')
   await writeFile(
     job,
     `name: faults
@@ -51,33 +40,25 @@ metrics:
   port: 0
 `,
   )
+  const { stack } = ctx
   const first = await runCli(['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'faults', '--partitions', '4', '--count', '20000'], stack.env)
   assert.equal(first.code, 0, first.stderr)
-  const sluice = spawnCli(['run', job], stack.env)
-  let out = ''
-  sluice.stdout!.on('data', (b: Buffer) => {
-    out += b.toString()
-  })
-  sluice.stderr!.on('data', (b: Buffer) => {
-    out += b.toString()
-  })
-  await sleep(1500)
+  const sluice = ctx.track(new CliProcess(['run', job], stack.env))
+  await sluice.waitFor('a batch committed before the outage', () => sluice.committed().length >= 1)
   await stack.kafka.command('broker-down 1')
-  await sleep(5000)
+  await sluice.waitFor('the outage noticed (a retriable error logged)', () => retried(sluice.logs()))
   await stack.kafka.command('broker-up 1')
   // More data after the outage.
   const second = await runCli(['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'faults', '--partitions', '4', '--count', '10000'], stack.env)
   assert.equal(second.code, 0, second.stderr)
-  await sleep(4000)
-  sluice.kill('SIGTERM')
-  const code = await new Promise<number | null>((resolve) => (sluice.exitCode !== null ? resolve(sluice.exitCode) : sluice.once('exit', resolve)))
+  const committedRows = (): number => sluice.committed().reduce((n, l) => n + Number(l.rows), 0)
+  await sluice.waitFor('every record committed after the outage', () => committedRows() >= 30_000, 180_000)
+  const { code } = await sluice.stop()
+  const out = sluice.stdout + sluice.stderr
   const lines = logLines(out)
   assert.equal(code, 0, `sluice survived the outage: ${out.slice(-3000)}`)
   assert.ok(!lines.some((l) => l.msg === 'query failed'), 'no query failure')
-  assert.ok(
-    lines.some((l) => typeof l.msg === 'string' && /retriable error/.test(l.msg)),
-    'the outage was noticed and retried (else the test did not exercise anything)',
-  )
+  assert.ok(retried(lines), 'the outage was noticed and retried (else the test did not exercise anything)')
 
   const final = await runCli(['run', job, '--trigger', 'availableNow'], stack.env)
   assert.equal(final.code, 0, final.stderr)

@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
+import { eventually } from '../helpers/eventually.js'
 import { Kafka, logLevel } from 'kafkajs'
 import { type KafkaMock, kafkaMockBinary, startKafkaMock } from '../helpers/kafka-mock.js'
 
@@ -43,7 +44,7 @@ function isAlive(pid: number): boolean {
 }
 
 async function waitUntilGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 200 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50))
+  await eventually(`kafka-mock pid ${pid} gone`, () => !isAlive(pid), 10_000, { intervalMs: 50 }).catch(() => {})
   return !isAlive(pid)
 }
 

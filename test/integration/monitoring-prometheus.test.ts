@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
 import { dashboardExpressions } from '../helpers/dashboard-queries.js'
+import { until } from '../helpers/eventually.js'
 import { spawnCli } from '../helpers/sluice-process.js'
 import { startStack, type Stack } from '../helpers/stack.js'
 
@@ -46,8 +47,6 @@ function freePort(): Promise<number> {
   })
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
 async function promQuery(base: string, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`)
   const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
@@ -60,21 +59,9 @@ async function scalar(base: string, expr: string): Promise<number | null> {
   return r.length === 0 ? null : Number(r[0]!.value[1])
 }
 
-/** Polls until fn returns a value accepted by ok, or fails with the last value after timeoutMs. */
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: T | undefined
-  while (Date.now() < end) {
-    try {
-      last = await fn()
-      if (ok(last)) return last
-    } catch {
-      // not up yet (connection refused): poll again
-    }
-    await sleep(500)
-  }
-  assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`)
-}
+/** Polls (the toolkit's `until`): a server that is not up yet (connection refused) is polled again. */
+const poll = <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> =>
+  until(what, fn, ok, { timeoutMs, intervalMs: 500, retryErrors: true })
 
 test('lag builds under maxOffsetsPerTrigger and drains, seen through a real Prometheus', { timeout: 300_000 }, async () => {
   assert.ok(existsSync(PROMETHEUS) && existsSync(PROMTOOL), 'Debian package prometheus is required (make test installs it)')
@@ -115,7 +102,7 @@ metrics:
   sluice.stderr!.on('data', (b: Buffer) => {
     out += b.toString()
   })
-  const url = await until(
+  const url = await poll(
     'metrics server url in the log',
     async () => /"msg":"metrics server listening"[^\n]*"url":"([^"]+)"|"url":"([^"]+)"[^\n]*"msg":"metrics server listening"/.exec(out),
     (m) => m !== null,
@@ -133,7 +120,7 @@ metrics:
   })
   children.push(prom)
   const base = `http://127.0.0.1:${promPort}`
-  await until('prometheus scraping sluice', () => scalar(base, 'up{job="sluice"}'), (v) => v === 1, 60_000)
+  await poll('prometheus scraping sluice', () => scalar(base, 'up{job="sluice"}'), (v) => v === 1, 60_000)
 
   // 1500 records/s against a cap of 800 per 1 s trigger: lag must build (and drains in ~15 s after).
   const loadgen = spawnCli(
@@ -145,11 +132,17 @@ metrics:
 
   const behind = 'sum(sluice_kafka_offsets_behind_latest{query="mon"})'
   const lagSeconds = 'max(sluice_kafka_lag_seconds{query="mon"})'
-  const b1 = await until('offsets behind > 0', () => scalar(base, behind), (v) => v !== null && v > 0, 30_000)
-  const s1 = await until('lag seconds > 0', () => scalar(base, lagSeconds), (v) => v !== null && v > 0, 30_000)
-  await sleep(6_000)
-  const b2 = await scalar(base, behind)
-  const s2 = await scalar(base, lagSeconds)
+  const b1 = await poll('offsets behind > 0', () => scalar(base, behind), (v) => v !== null && v > 0, 30_000)
+  const s1 = await poll('lag seconds > 0', () => scalar(base, lagSeconds), (v) => v !== null && v > 0, 30_000)
+  // Both keep rising while the load runs (polled, not slept for).
+  const risen = await poll(
+    'offsets behind and lag seconds rising',
+    async () => ({ b: await scalar(base, behind), s: await scalar(base, lagSeconds) }),
+    (v) => v.b !== null && v.b > b1! && v.s !== null && v.s > s1!,
+    60_000,
+  )
+  const b2 = risen.b
+  const s2 = risen.s
   assert.ok(b2! > b1!, `offsets behind rises while the load runs: ${b1} then ${b2}`)
   assert.ok(s2! > s1!, `lag seconds rises while the load runs: ${s1} then ${s2}`)
 
@@ -185,8 +178,8 @@ metrics:
   assert.deepEqual(empty, [], 'dashboard expressions without data')
 
   assert.equal(await loadDone, 0)
-  await until('offsets behind back to 0', () => scalar(base, behind), (v) => v === 0, 90_000)
-  await until('lag seconds back to 0', () => scalar(base, lagSeconds), (v) => v === 0, 30_000)
+  await poll('offsets behind back to 0', () => scalar(base, behind), (v) => v === 0, 90_000)
+  await poll('lag seconds back to 0', () => scalar(base, lagSeconds), (v) => v === 0, 30_000)
 
   // The consumer group holds the committed end offsets (kafkajs, independent of sluice's commit code).
   const kafka = new Kafka({ brokers: stack.kafka.brokers, logLevel: logLevel.NOTHING })

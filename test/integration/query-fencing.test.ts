@@ -9,11 +9,10 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startHoldProxy, type HoldProxy } from '../helpers/hold-proxy.js'
 import { OutputReader } from '../helpers/output-reader.js'
-import { assertExactlyOnce, CliProcess, eventually, loadgen, messagesOfLines, producedMessages, s3Job, writeJob } from '../helpers/query-fixtures.js'
+import { startS3FaultProxy } from '../helpers/s3-fault-proxy.js'
+import { assertExactlyOnce, CliProcess, loadgen, messagesOfLines, producedMessages, s3Job, useStack, writeJob } from '../helpers/toolkit.js'
 import { runCli } from '../helpers/sluice-process.js'
-import { useStack } from '../helpers/toolkit.js'
 
 const BUCKET = 'query-fencing'
 const TOPIC = 'fence'
@@ -27,24 +26,24 @@ test('a fenced process whose upload completes after the new owner committed repl
   const fileA = await writeJob(ctx.dir, 'fence-a', job(1))
   const fileB = await writeJob(ctx.dir, 'fence-b', job(2))
 
-  // Hold A's data-file uploads (PutObject or multipart), nothing else.
-  const isData = (path: string): boolean => path.startsWith(`/${BUCKET}/fence/out/`) && !path.includes('/_spark_metadata/') && !path.includes('_sluice-probe')
-  const proxy: HoldProxy = await startHoldProxy(ctx.stack.s3.endpoint, (r) => (r.method === 'PUT' || r.method === 'POST') && isData(r.path))
-  ctx.onCleanup(() => proxy.stop())
+  // Hold A's data-file uploads (PutObject or multipart; not _spark_metadata, not the probe).
+  const proxy = await startS3FaultProxy({ upstream: ctx.stack.s3.endpoint })
+  ctx.onCleanup(() => proxy.close())
+  const hold = proxy.addRule({ bucket: BUCKET, key: /^fence\/out\/(?!_)/, fault: { type: 'hold' } })
   const a = ctx.track(new CliProcess(['run', fileA], { ...ctx.stack.env, S3_ENDPOINT: proxy.endpoint }))
-  await eventually('A uploads a data file (held by the proxy)', () => proxy.held.length > 0 || a.child.exitCode !== null)
-  assert.ok(proxy.held.length > 0, `A exited before uploading:\n${a.tail()}`)
+  const first = await Promise.race([hold.hit.then((r) => `${r.method} ${r.key}`), a.exited.then(() => null)])
+  assert.ok(first !== null, `A exited before uploading a data file:\n${a.tail()}`)
 
   // B takes the checkpoint over and commits the batch while A's upload is held.
   const b = await runCli(['run', fileB, '--trigger', 'availableNow'], ctx.stack.env)
   assert.equal(b.code, 0, b.stderr)
   assert.match(b.stdout, /re-running batch that was not committed/, 'B re-ran the batch A had started')
 
-  proxy.release()
+  hold.release()
   const aEnd = await a.exited
   assert.notEqual(aEnd.code, 0, `A must stop once B took over:\n${a.tail()}`)
   assert.match(a.stderr, /SLUICE_CHECKPOINT_TAKEN_OVER/, a.tail())
-  assert.ok(proxy.released > 0, 'the held upload went through after B committed')
+  assert.ok(hold.injected > 0, `the held upload (${first}) went through after B committed`)
 
   // The owner goes on (a restart here): the sweep removes what A completed late.
   const final = await runCli(['run', fileB, '--trigger', 'availableNow'], ctx.stack.env)

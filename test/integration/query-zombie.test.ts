@@ -5,31 +5,18 @@
  * owner-lease fencing).
  */
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { OutputReader } from '../helpers/output-reader.js'
-import { assertExactlyOnce, CliProcess, messagesOfLines, producedMessages, s3Job, tempDir, writeJob } from '../helpers/query-fixtures.js'
-import { logLines, runCli } from '../helpers/sluice-process.js'
-import { startStack, type Stack } from '../helpers/stack.js'
+import { logLines } from '../helpers/sluice-process.js'
+import { assertExactlyOnce, CliProcess, messagesOfLines, producedMessages, runCli, s3Job, useStack, writeJob } from '../helpers/toolkit.js'
 
 const BUCKET = 'query-zombie'
 const TOPIC = 'zombie'
 const COUNT = 8000
-let stack: Stack
-let dir: string
-const live: CliProcess[] = []
-
-before(async () => {
-  stack = await startStack({ topics: [{ name: TOPIC, partitions: 3 }], buckets: [BUCKET] })
-  dir = await tempDir('sluice-q-zombie-')
-})
-after(async () => {
-  for (const p of live) p.kill()
-  await stack?.stop()
-  if (dir) await rm(dir, { recursive: true, force: true })
-})
+const ctx = useStack({ topics: [{ name: TOPIC, partitions: 3 }], buckets: [BUCKET], tempPrefix: 'sluice-q-zombie-' })
 
 test('a second process takes the checkpoint over: the first stops with SLUICE_CHECKPOINT_TAKEN_OVER, every record lands exactly once', { timeout: 180_000 }, async () => {
+  const { stack, dir } = ctx
   const file = await writeJob(
     dir,
     'zombie',
@@ -39,13 +26,13 @@ test('a second process takes the checkpoint over: the first stops with SLUICE_CH
     ['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', TOPIC, '--partitions', '3', '--rate', '1000', '--count', String(COUNT)],
     stack.env,
   )
-  live.push(gen)
+  ctx.track(gen)
 
   const a = new CliProcess(['run', file], stack.env)
-  live.push(a)
+  ctx.track(a)
   await a.waitFor('A commits a batch', () => a.committed().length >= 1)
   const b = new CliProcess(['run', file], stack.env)
-  live.push(b)
+  ctx.track(b)
 
   const aEnd = await a.exited
   assert.notEqual(aEnd.code, 0, `A must stop with an error once B took over:\n${a.tail()}`)

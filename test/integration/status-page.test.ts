@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Browser } from 'playwright-core'
+import { until } from '../helpers/eventually.js'
 import { repoRoot, runCli, spawnCli, type CliResult } from '../helpers/sluice-process.js'
 import { startStack, type Stack } from '../helpers/stack.js'
 
@@ -40,19 +41,8 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Polls fn until ok accepts its value, or fails naming what was awaited and the last value. */
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: T | undefined
-  while (Date.now() < end) {
-    last = await fn()
-    if (ok(last)) return last
-    await sleep(250)
-  }
-  assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms`)
-}
+/** Polls (the toolkit's `until`) every 250 ms. */
+const poll = <T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> => until(what, fn, ok, { timeoutMs, intervalMs: 250 })
 
 interface PageView {
   name: string
@@ -134,7 +124,7 @@ metrics:
     out += b.toString()
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const url = await until(
+  const url = await poll(
     'the "metrics server listening" log line with its url',
     async () => {
       for (const line of out.split('\n')) {
@@ -171,7 +161,7 @@ metrics:
   const view = (): Promise<PageView> => page.evaluate(READ_VIEW) as Promise<PageView>
 
   // Lag must show up in the table while the load outruns the trigger cap.
-  const lagging = await until(
+  const lagging = await poll(
     'a partition row with offsets behind latest > 0',
     view,
     (v) => v.lagRows.some((r) => r.length === 6 && NUMBER.test(r[4]!) && Number(r[4]!.replace(/,/g, '')) > 0),
@@ -179,7 +169,7 @@ metrics:
   )
   assert.equal(lagging.name, 'StatusPageTest')
 
-  const v = await until(
+  const v = await poll(
     'rate, duration and lag charts with lines, every partition in the lag table, 5+ batches',
     view,
     (x) =>
@@ -227,7 +217,7 @@ metrics:
   // Stop sluice: the page keeps the last data and says it cannot reach the process.
   child.kill('SIGTERM')
   assert.equal(await exited, 0, `sluice exit code after SIGTERM:\n${out.slice(-4000)}`)
-  const gone = await until('the "cannot reach sluice" banner', view, (x) => x.banners.some((b) => b.startsWith('Cannot reach sluice')), 15_000)
+  const gone = await poll('the "cannot reach sluice" banner', view, (x) => x.banners.some((b) => b.startsWith('Cannot reach sluice')), 15_000)
   assert.ok(gone.batchRows.length >= 2, 'the last data stays on the page')
 
   assert.deepEqual(pageErrors, [], 'no script errors on the page')

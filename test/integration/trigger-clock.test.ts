@@ -7,26 +7,17 @@
  * timestamp.
  */
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
-import { logLines, runCli, spawnCli } from '../helpers/sluice-process.js'
-import { startStack, type Stack } from '../helpers/stack.js'
+import { test } from 'node:test'
+import { logLines } from '../helpers/sluice-process.js'
+import { CliProcess, runCli, useStack } from '../helpers/toolkit.js'
 
 const INTERVAL_MS = 300
-let stack: Stack
-let dir: string
-before(async () => {
-  stack = await startStack({ topics: [{ name: 'clock', partitions: 2 }], buckets: ['clock-test'] })
-  dir = await mkdtemp(join(tmpdir(), 'sluice-clock-'))
-})
-after(async () => {
-  await stack?.stop()
-  if (dir) await rm(dir, { recursive: true, force: true })
-})
+const ctx = useStack({ topics: [{ name: 'clock', partitions: 2 }], buckets: ['clock-test'], tempPrefix: 'sluice-clock-' })
 
 test(`each batch starts at or after the ${INTERVAL_MS} ms slot boundary following the previous one`, { timeout: 120_000 }, async () => {
+  const { stack, dir } = ctx
   const gen = await runCli(['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'clock', '--partitions', '2', '--count', '20000'], stack.env)
   assert.equal(gen.code, 0, gen.stderr)
   const job = join(dir, 'clock.yaml')
@@ -50,14 +41,10 @@ metrics:
   enabled: false
 `,
   )
-  const sluice = spawnCli(['run', job], stack.env)
-  let out = ''
-  sluice.stdout!.on('data', (b: Buffer) => {
-    out += b.toString()
-  })
-  await new Promise((r) => setTimeout(r, 7000))
-  sluice.kill('SIGTERM')
-  await new Promise((resolve) => (sluice.exitCode !== null ? resolve(null) : sluice.once('exit', resolve)))
+  const sluice = ctx.track(new CliProcess(['run', job], stack.env))
+  await sluice.waitFor('ten batches', () => sluice.committed().length >= 10)
+  await sluice.stop()
+  const out = sluice.stdout
   const starts = logLines(out)
     .filter((l) => l.msg === 'batch committed')
     .map((l) => Date.parse((l.progress as { timestamp: string }).timestamp))
