@@ -33,6 +33,9 @@ const url = field<string>((v) => {
   return v
 })
 
+/** Below Kubernetes' default terminationGracePeriodSeconds (30 s), so sluice exits before SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT_MS = 25_000
+
 export const confSchema = z
   .object({
     'spark.sql.session.timeZone': opt(timeZone, {
@@ -170,6 +173,13 @@ export const jobSchema = z
       default: 'sluice',
       spark: 'queryName / appName',
       description: 'Query name: in progress events, logs and metric labels.',
+    }),
+    stopTimeout: def(duration({ min: 1 }), DEFAULT_STOP_TIMEOUT_MS, {
+      type: 'duration',
+      default: '25s',
+      spark: '(none)',
+      description:
+        "Graceful stop deadline of `sluice run` after SIGTERM/SIGINT: the batch in flight may finish until then; past it (or at a second signal) the batch is abandoned (re-run on restart) and the process exits with status 1 (SLUICE_STOP_ABANDONED). Below Kubernetes' default terminationGracePeriodSeconds (30s). The CLI flag --stop-timeout overrides it.",
     }),
     workers: opt(int({ min: 1, max: 256, example: 4 }), {
       type: 'int 1-256',

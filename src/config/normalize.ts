@@ -196,5 +196,6 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
     s3: s3Config,
     metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled },
     workers: top.workers ?? availableParallelism(),
+    stopTimeoutMs: top.stopTimeout,
   }
 }

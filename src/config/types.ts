@@ -85,4 +85,6 @@ export interface JobConfig {
   metrics: { host: string; port: number; enabled: boolean }
   /** Worker threads in the pool (default: cores). */
   workers: number
+  /** Graceful stop deadline of `sluice run` in milliseconds (stopTimeout, --stop-timeout). */
+  stopTimeoutMs: number
 }

@@ -74,7 +74,7 @@ const RANGES_IN_FLIGHT = 8
  * Files a task keeps open at once, whatever its memory budget: bounds file descriptors and
  * sockets. A task that needs more closes its least recently used files first.
  */
-export const MAX_OPEN_FILES = 128
+export const MAX_OPEN_FILES = 1024
 /** When the task closes files for memory, it goes down to this share of its budget (fewer, larger closes). */
 const RELIEF_TARGET = 0.75
 

@@ -64,6 +64,7 @@ const expected: JobConfig = {
   s3: { forcePathStyle: true },
   metrics: { host: '0.0.0.0', port: 8091, enabled: true },
   workers: availableParallelism(),
+  stopTimeoutMs: 25_000,
 }
 
 test('the seed job file loads unchanged to the expected JobConfig', async () => {
