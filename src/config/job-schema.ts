@@ -157,11 +157,22 @@ export const metricsSchema = z
       default: 'true',
       description: 'Serve Prometheus metrics and the progress endpoint.',
     }),
-    host: def(text('0.0.0.0'), '0.0.0.0', { type: 'string', default: '0.0.0.0', description: 'Listen address.' }),
+    host: def(text('0.0.0.0'), '0.0.0.0', {
+      type: 'string',
+      default: '0.0.0.0',
+      description:
+        "Listen address. The default, all interfaces, is what Prometheus and a PodMonitor need in Kubernetes (they scrape the pod IP). The endpoint has no authentication: use 127.0.0.1 where only local scrapes are wanted, or restrict the port (NetworkPolicy, firewall).",
+    }),
     port: def(int({ min: 0, max: 65535, example: 8091 }), 8091, {
       type: 'int 0-65535',
       default: '8091',
       description: 'Listen port; 0 picks a free port (logged at start).',
+    }),
+    showRecordContent: def(bool(), false, {
+      type: 'boolean',
+      default: 'false',
+      description:
+        'Show record content (FAILFAST\'s excerpt of a malformed record) in /api/status, /readyz and the status page. Off by default: the endpoint has no authentication. Logs always have it.',
     }),
   })
   .meta({ title: 'metrics', description: 'The HTTP endpoint for Prometheus (/metrics) and progress.' })

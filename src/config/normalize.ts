@@ -194,7 +194,7 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
     timeZone: conf['spark.sql.session.timeZone'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     conf: rawConf(sectionInput('conf')),
     s3: s3Config,
-    metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled },
+    metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled, showRecordContent: metrics.showRecordContent },
     workers: top.workers ?? availableParallelism(),
     stopTimeoutMs: top.stopTimeout,
   }

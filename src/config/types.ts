@@ -82,7 +82,7 @@ export interface JobConfig {
   /** Raw `conf` map as given (written into offsets/N's conf). */
   conf: Record<string, string>
   s3: S3Settings
-  metrics: { host: string; port: number; enabled: boolean }
+  metrics: { host: string; port: number; enabled: boolean; showRecordContent: boolean }
   /** Worker threads in the pool (default: cores). */
   workers: number
   /** Graceful stop deadline of `sluice run` in milliseconds (stopTimeout, --stop-timeout). */
