@@ -140,3 +140,47 @@ for (const code of ['InternalError', 'SlowDown']) {
     }
   })
 }
+
+test('sweepIncomplete on a server without ListMultipartUploads (s3rver) sweeps nothing and does not fail', async () => {
+  const store = storeViaProxy('sweep-unsupported')
+  try {
+    assert.equal(await store.sweepIncomplete!('any'), 0)
+  } finally {
+    await store.close()
+  }
+})
+
+test('sweepIncomplete aborts the listed uploads whose key holds the batch UUID, and only those', async () => {
+  // s3rver has no ListMultipartUploads nor AbortMultipartUpload: the proxy answers both (a listing
+  // of two uploads, as S3 documents the XML) and records the aborts. What is tested is the
+  // client's side: paging, matching, and the abort requests it sends.
+  const aborts: string[] = []
+  fault = (method, url) => {
+    if (method === 'GET' && /[?&]uploads(=|&|$)/.test(url)) {
+      assert.match(url, /prefix=sweep%2F/, 'the listing is limited to the output prefix')
+      return {
+        status: 200,
+        body:
+          '<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+          `<Bucket>${BUCKET}</Bucket><IsTruncated>false</IsTruncated>` +
+          '<Upload><Key>sweep/dt=1/part-00000-aaaa-c000.json</Key><UploadId>u-match</UploadId></Upload>' +
+          '<Upload><Key>sweep/dt=1/part-00000-bbbb-c000.json</Key><UploadId>u-other</UploadId></Upload>' +
+          '</ListMultipartUploadsResult>',
+      }
+    }
+    if (method === 'DELETE' && /[?&]uploadId=/.test(url)) {
+      aborts.push(url)
+      return { status: 204, body: '' }
+    }
+    return undefined
+  }
+  const store = storeViaProxy('sweep')
+  try {
+    assert.equal(await store.sweepIncomplete!('aaaa'), 1)
+  } finally {
+    fault = () => undefined
+    await store.close()
+  }
+  assert.equal(aborts.length, 1)
+  assert.match(aborts[0]!, /part-00000-aaaa-c000\.json\?.*uploadId=u-match/)
+})
