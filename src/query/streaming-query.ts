@@ -556,6 +556,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       figures: {
         filesWritten: result.files.length,
         bytesWritten: bytes,
+        inputBytes: result.inputBytes,
         corruptRows: result.corruptRows,
         lostOffsets: result.lostOffsets,
         filesPerDirectory,
