@@ -133,10 +133,10 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     // Rows that arrive while these close go to a new file (the next -cNNN) of the directory.
     for (const d of dirs) files.delete(d)
     closing.push(...list)
-    // With gzip each finish() holds a compressor (GZIP_STATE_BYTES) while it runs: one at a time,
-    // so closing many small files at once does not pass the budget.
-    if (gzip) for (const f of list) await f.finish()
-    else await Promise.all(list.map((f) => f.finish()))
+    // One at a time: finish() moves a file's text into its store writer (a transient copy) and,
+    // with gzip, holds a compressor (GZIP_STATE_BYTES) while it runs; finishing many files at once
+    // would pass the budget. The uploads themselves (close) still run together.
+    for (const f of list) await f.finish()
     const checkpoint = storeFor(task.checkpoint)
     await checkpoint.put(
       intentKey(task.batchId, task.writer, intentSeq++),
