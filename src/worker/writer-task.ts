@@ -89,6 +89,9 @@ export default async function runWriterTask(task: WriterTask): Promise<WriterOut
   }
 }
 
+// Over 80 lines on purpose: the per-record loop, the file table, the memory account and the
+// close/relieve chain share mutable state (rec, row, files, account, the relieve chain); split into
+// functions they would pass six or more values around on the hot path. Each closure is commented.
 async function run(task: WriterTask, files: Map<string, PartitionFile>, closing: PartitionFile[]): Promise<WriterResult> {
   const projection = projectionFor(task.projection)
   const output = storeFor(task.output)
