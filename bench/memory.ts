@@ -38,6 +38,7 @@ runOnPrefilledTopic(
   async (stack, dir) => {
     const result: Record<string, unknown> = { records: TOTAL, partitions: PARTITIONS, workers: WORKERS }
     if (SCENARIOS.includes('batches')) {
+      // Scenario 1 (result `memory`).
       const rows: { recordsPerBatch: number; peakRssMb: number; recordsPerSecond: number }[] = []
       for (const [i, size] of SIZES.entries()) {
         const r = await sluiceDrain(stack.env, dir, i, { tag: `mem${size}`, maxOffsetsPerTrigger: size, writerMemory: WRITER_MEMORY })
@@ -47,8 +48,8 @@ runOnPrefilledTopic(
       result.writerMemory = WRITER_MEMORY
       result.rows = rows
     }
-    if (SCENARIOS.includes('dirs')) result.directories = await dirsScenario(stack.env, dir)
-    await writeResult('memory', result)
+    if (SCENARIOS.includes('batches')) await writeResult('memory', result)
+    if (SCENARIOS.includes('dirs')) await writeResult('memory-dirs', await dirsScenario(stack.env, dir))
   },
   SCENARIOS.includes('dirs') ? [{ name: DIRS_TOPIC, count: DIRS_COUNT, args: ['--record-bytes', '300', '--time-span-hours', String(DIRS_HOURS)] }] : [],
   SCENARIOS.includes('batches'),

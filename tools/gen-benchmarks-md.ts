@@ -82,6 +82,23 @@ if (memory !== undefined) {
     '',
   )
 }
+const dirs = newest.get('memory-dirs') as
+  | (Result & { records: number; hours: number; writerMemory: string; baseline: string | null; rows: { build: string; compression: string; peakRssMb: number[]; medianPeakRssMb: number; recordsPerSecond: number }[] })
+  | undefined
+if (dirs !== undefined) {
+  lines.push(
+    '## Memory against the number of partition directories',
+    '',
+    `Peak RSS of the whole sluice process, ${fmt(dirs.records)} records of ~300 bytes whose timestamps spread over ${fmt(dirs.hours)} hours (partitionBy dt, dth: one directory per hour), one worker, coalesce 1, \`sink.writerMemory: ${dirs.writerMemory}\` (${machine(dirs)}). ` +
+      (dirs.baseline === null ? '' : '`baseline` is another build run alternately with this one (`BENCH_BASELINE_CLI`). ') +
+      'Medians of the runs listed; records/s of the batch.',
+    '',
+    '| build | compression | median peak RSS | runs | records/s |',
+    '| --- | --- | --- | --- | --- |',
+    ...dirs.rows.map((r) => `| ${r.build} | ${r.compression} | ${fmt(r.medianPeakRssMb)} MB | ${r.peakRssMb.join(', ')} | ${fmt(r.recordsPerSecond)} |`),
+    '',
+  )
+}
 lines.push(
   '## Micro-benchmarks beside the hot path',
   '',

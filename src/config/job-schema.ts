@@ -34,6 +34,9 @@ const url = field<string>((v) => {
   return v
 })
 
+/** Below Kubernetes' default terminationGracePeriodSeconds (30 s), so sluice exits before SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT_MS = 25_000
+
 export const confSchema = z
   .object({
     'spark.sql.session.timeZone': opt(timeZone, {
@@ -155,11 +158,22 @@ export const metricsSchema = z
       default: 'true',
       description: 'Serve Prometheus metrics and the progress endpoint.',
     }),
-    host: def(text('0.0.0.0'), '0.0.0.0', { type: 'string', default: '0.0.0.0', description: 'Listen address.' }),
+    host: def(text('0.0.0.0'), '0.0.0.0', {
+      type: 'string',
+      default: '0.0.0.0',
+      description:
+        "Listen address. The default, all interfaces, is what Prometheus and a PodMonitor need in Kubernetes (they scrape the pod IP). The endpoint has no authentication: use 127.0.0.1 where only local scrapes are wanted, or restrict the port (NetworkPolicy, firewall).",
+    }),
     port: def(int({ min: 0, max: 65535, example: 8091 }), 8091, {
       type: 'int 0-65535',
       default: '8091',
       description: 'Listen port; 0 picks a free port (logged at start).',
+    }),
+    showRecordContent: def(bool(), false, {
+      type: 'boolean',
+      default: 'false',
+      description:
+        'Show record content (FAILFAST\'s excerpt of a malformed record) in /api/status, /readyz and the status page. Off by default: the endpoint has no authentication. Logs always have it.',
     }),
   })
   .meta({ title: 'metrics', description: 'The HTTP endpoint for Prometheus (/metrics) and progress.' })
@@ -171,6 +185,13 @@ export const jobSchema = z
       default: 'sluice',
       spark: 'queryName / appName',
       description: 'Query name: in progress events, logs and metric labels.',
+    }),
+    stopTimeout: def(duration({ min: 1 }), DEFAULT_STOP_TIMEOUT_MS, {
+      type: 'duration',
+      default: '25s',
+      spark: '(none)',
+      description:
+        "Graceful stop deadline of `sluice run` after SIGTERM/SIGINT: the batch in flight may finish until then; past it (or at a second signal) the batch is abandoned (re-run on restart) and the process exits with status 1 (SLUICE_STOP_ABANDONED). Below Kubernetes' default terminationGracePeriodSeconds (30s). The CLI flag --stop-timeout overrides it.",
     }),
     workers: opt(int({ min: 1, max: 256, example: 4 }), {
       type: 'int 1-256',

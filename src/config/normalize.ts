@@ -257,8 +257,9 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
     /** Raw `conf` map as given (written into offsets/N's conf). */
     conf: rawConf,
     s3,
-    metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled },
+    metrics: { host: metrics.host, port: metrics.port, enabled: metrics.enabled, showRecordContent: metrics.showRecordContent },
     /** Worker threads in the pool (default: cores). */
     workers: top.workers ?? availableParallelism(),
+    stopTimeoutMs: top.stopTimeout,
   }
 }

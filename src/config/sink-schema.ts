@@ -174,7 +174,7 @@ export const sinkSchema = z
       default: '256MB',
       spark: '(none)',
       description:
-        'Memory budget for output buffered in the process (all writer tasks together, shared equally by the tasks that can run at once: 2 per worker thread). When a task passes its share, its largest open file is closed early and the directory continues in a new file (`-c001`). In-flight multipart parts come on top: at most `s3.queueSize` × `s3.partSize` per file larger than a part.',
+        'Memory budget for output held in the process (all writer tasks together, shared equally by the tasks that can run at once: 2 per worker thread), counted as allocated capacity: buffers, part buffers, gzip state (see docs/architecture.md). When a task would pass its share, or has 1,024 files open, it closes its least recently used files and a directory that gets more rows continues in a new file (`-c001`). A small budget over many directories means more, smaller files. In-flight multipart parts come on top: at most `s3.queueSize` × `s3.partSize` per file larger than a part.',
     }),
   })
   .meta({

@@ -46,6 +46,23 @@ export const CLI_CODES = {
     todo: 'fix the command line as the help shows (`sluice <command> --help`; every flag in [cli.md](cli.md)).',
     details: 'none.',
   },
+  SLUICE_STOP_ABANDONED: {
+    meaning: '`sluice run` stopped before the batch in flight finished (deadline or second signal)',
+    retriable: false,
+    what:
+      'after SIGTERM/SIGINT, `sluice run` exited before the batch in flight committed: the graceful ' +
+      'stop deadline (`stopTimeout` / `--stop-timeout`, default 25s) passed, or a second signal ' +
+      'arrived. The process exits with status 1 (a clean stop exits 0), printing this code.',
+    why:
+      'the batch was slow to finish: S3 or Kafka not answering (see the log lines before), a very ' +
+      'large batch, or a deadline shorter than a batch takes.',
+    todo:
+      'nothing for the data: nothing of the abandoned batch was committed and the next start re-runs ' +
+      'it with the same offsets (its visible files and unfinished uploads are removed first). If ' +
+      'stops often hit the deadline, raise `stopTimeout` (and keep it below the pod\'s ' +
+      '`terminationGracePeriodSeconds`) or find what made the batch slow.',
+    details: '`stopTimeoutMs`.',
+  },
   SLUICE_LOADGEN_BAD_ARG: {
     meaning: 'Wrong arguments to `sluice loadgen`',
     retriable: false,

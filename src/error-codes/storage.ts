@@ -41,8 +41,11 @@ export const STORAGE_CODES = {
     retriable: true,
     what:
       'an S3 request failed after the SDK\'s retries, because S3 was unreachable, throttling ' +
-      '(`SlowDown`, 429) or failing (5xx, timeouts, connection errors). Errors that fit no other ' +
-      'class are also treated as this code.',
+      '(`SlowDown`, 429) or failing (5xx, timeouts, connection errors), or a `DeleteObjects` answer ' +
+      'reported `InternalError`, `SlowDown` or `ServiceUnavailable` for a key. An endpoint that ' +
+      'accepts connections but does not answer fails the request after `s3.socketTimeout` (30s of ' +
+      'silence) or `s3.requestTimeout` (120s in all). A multipart part is retried on its own first ' +
+      '(4 attempts with backoff and jitter). Errors that fit no other class are also treated as this code.',
     why: 'the endpoint is down or unreachable, a network problem, or S3 is overloaded.',
     todo:
       'nothing for a short outage when it happens in a writer task: the batch is retried. If it ' +

@@ -18,10 +18,11 @@ export interface MonitoredQuery {
     name: string
     sink: { trigger: { kind: string; intervalMs?: number } }
     source: { kafka: { clientId: string; requestTimeoutMs: number } }
+    metrics?: { showRecordContent?: boolean }
   }
   readonly recentProgress: readonly StreamingQueryProgress[]
   readonly lastProgress: StreamingQueryProgress | null
-  readonly exception: { message: string } | null
+  readonly exception: { message: string; details?: Record<string, unknown> } | null
   readonly state: 'starting' | 'active' | 'idle' | 'terminated'
   poolStats(): { utilization: number; queueSize: number }
   on(event: 'progress', fn: (p: StreamingQueryProgress) => void): unknown
@@ -47,6 +48,7 @@ export async function attachMonitoring(
   o: { host: string; port: number; serve: boolean; logger: Logger },
 ): Promise<Monitoring> {
   const trigger = query.config.sink.trigger
+  const showRecordContent = query.config.metrics?.showRecordContent === true
   const intervalMs = trigger.kind === 'processingTime' ? (trigger.intervalMs ?? 0) : 0
   const metrics = new QueryMetrics(query.config.name, { triggerIntervalMs: intervalMs })
   const lag = new LagTracker(query.config.source.kafka)
@@ -97,7 +99,7 @@ export async function attachMonitoring(
         triggerIntervalMs: intervalMs > 0 ? intervalMs : null,
         state: query.state,
         startedAt: startedAt.toISOString(),
-        exception: query.exception?.message ?? null,
+        exception: exposedMessage(query.exception, showRecordContent),
       },
       progress: query.recentProgress,
       partitions,
@@ -105,7 +107,7 @@ export async function attachMonitoring(
       now: new Date().toISOString(),
     }),
     readiness: () => {
-      if (query.state === 'terminated') return { ready: false, reason: `query terminated${query.exception ? `: ${query.exception.message}` : ''}` }
+      if (query.state === 'terminated') return { ready: false, reason: `query terminated${query.exception ? `: ${exposedMessage(query.exception, showRecordContent)}` : ''}` }
       const window = READY_INTERVALS * Math.max(intervalMs, READY_MIN_INTERVAL_MS)
       const since = Date.now() - lastBatchAt
       if (lastBatchAt > 0 && since <= window) return { ready: true, reason: `last batch ${Math.round(since / 1000)} s ago` }
@@ -138,4 +140,16 @@ function describeTrigger(kind: string, intervalMs: number): string {
   if (kind !== 'processingTime') return kind
   if (intervalMs === 0) return 'as fast as possible'
   return intervalMs % 1000 === 0 ? `${intervalMs / 1000} seconds` : `${intervalMs} ms`
+}
+
+/**
+ * An error message as HTTP answers show it: record content (the `recordSample` an error carries in
+ * its details, e.g. FAILFAST's 200 characters of the bad record) is replaced by a note, unless
+ * metrics.showRecordContent is set. The endpoint has no authentication; logs keep the full text.
+ */
+export function exposedMessage(err: { message: string; details?: Record<string, unknown> } | null, showRecordContent: boolean): string | null {
+  if (err === null) return null
+  const sample = err.details?.recordSample
+  if (showRecordContent || typeof sample !== 'string' || sample === '') return err.message
+  return err.message.split(sample).join('[record content hidden: set metrics.showRecordContent: true to show it here; the log has it]')
 }

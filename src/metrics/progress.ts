@@ -31,6 +31,8 @@ export interface SourceProgress {
 export interface SluiceBatchFigures {
   filesWritten: number
   bytesWritten: number
+  /** Bytes of Kafka record batches the writers read for this batch (fetched, before decoding). */
+  inputBytes: number
   corruptRows: number
   lostOffsets: number
   /** Files per partition directory written by this batch. */

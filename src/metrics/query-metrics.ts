@@ -38,6 +38,7 @@ export class QueryMetrics {
   readonly #files: Counter
   readonly #bytes: Counter
   readonly #corrupt: Counter
+  readonly #inputBytes: Counter
   readonly #s3Requests: Counter<'operation' | 'outcome'>
   readonly #s3Duration: Histogram<'operation'>
   readonly #utilization: Gauge
@@ -84,6 +85,7 @@ export class QueryMetrics {
     this.#lost = new Counter({ name: 'sluice_kafka_lost_offsets_total', help: 'Offsets skipped because Kafka no longer had them (failOnDataLoss: false).', registers })
     this.#files = new Counter({ name: 'sluice_output_files_total', help: 'Files committed to the sink.', registers })
     this.#bytes = new Counter({ name: 'sluice_output_bytes_total', help: 'Bytes committed to the sink.', registers })
+    this.#inputBytes = new Counter({ name: 'sluice_input_bytes_total', help: 'Bytes of Kafka record batches read by committed batches.', registers })
     this.#corrupt = new Counter({ name: 'sluice_corrupt_records_total', help: 'Malformed records (PERMISSIVE mode).', registers })
     this.#s3Requests = new Counter({ name: 'sluice_s3_requests_total', help: 'S3 requests by operation and outcome (after SDK retries).', labelNames: ['operation', 'outcome'], registers })
     this.#s3Duration = new Histogram({
@@ -112,6 +114,7 @@ export class QueryMetrics {
     this.#batches.inc({ outcome: 'committed' })
     this.#files.inc(p.sluice.filesWritten)
     this.#bytes.inc(p.sluice.bytesWritten)
+    this.#inputBytes.inc(p.sluice.inputBytes)
     this.#corrupt.inc(p.sluice.corruptRows)
     this.#lost.inc(p.sluice.lostOffsets)
     const m = p.sources[0]?.metrics

@@ -71,6 +71,7 @@ export function committedBatchReport(o: {
     figures: {
       filesWritten: result.files.length,
       bytesWritten: bytes,
+      inputBytes: result.inputBytes,
       corruptRows: result.corruptRows,
       lostOffsets: result.lostOffsets,
       filesPerDirectory,

@@ -183,6 +183,8 @@ export class JsonDataParser {
           partition: rec?.partition,
           offset: rec?.offset,
           reason: why,
+          // Record content: kept out of HTTP answers unless metrics.showRecordContent (monitoring.ts).
+          recordSample: sample,
         },
       },
     )

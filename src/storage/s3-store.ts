@@ -49,6 +49,7 @@ const DELETE_BATCH = 1000
 const DELETE_RETRIABLE: Record<string, number> = { InternalError: 500, ServiceUnavailable: 503, SlowDown: 503 }
 /** Answers of servers without ListMultipartUploads (s3rver): nothing can be listed, so nothing is swept. */
 const LIST_UPLOADS_UNSUPPORTED = new Set(['MethodNotAllowed', 'NotImplemented'])
+const ABORT_IGNORED = new Set(['NoSuchUpload', 'MethodNotAllowed', 'NotImplemented'])
 
 export class S3Store implements Store {
   readonly location: Location
@@ -222,7 +223,8 @@ export class S3Store implements Store {
           await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: u.Key, UploadId: u.UploadId }))
           aborted++
         } catch (err) {
-          if ((err as { name?: string }).name !== 'NoSuchUpload') throw this.#map(err, 'AbortMultipartUpload', u.Key)
+          // NoSuchUpload: already gone; MethodNotAllowed/NotImplemented: the server cannot abort.
+          if (!ABORT_IGNORED.has((err as { name?: string }).name ?? '')) throw this.#map(err, 'AbortMultipartUpload', u.Key)
         }
       }
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined

@@ -32,6 +32,7 @@ const CONTRACT = new Set([
   'sluice_kafka_lost_offsets_total',
   'sluice_output_files_total',
   'sluice_output_bytes_total',
+  'sluice_input_bytes_total',
   'sluice_corrupt_records_total',
   'sluice_s3_requests_total',
   'sluice_s3_request_duration_seconds',

@@ -240,12 +240,23 @@ describe('conf, s3, metrics, top level', () => {
   })
 
   test('metrics options and defaults', () => {
-    assert.deepEqual(parse(job({})).metrics, { host: '0.0.0.0', port: 8091, enabled: true })
-    assert.deepEqual(parse(job({ metrics: { host: '127.0.0.1', port: 0, enabled: false } })).metrics, {
+    assert.deepEqual(parse(job({})).metrics, { host: '0.0.0.0', port: 8091, enabled: true, showRecordContent: false })
+    assert.deepEqual(parse(job({ metrics: { host: '127.0.0.1', port: 0, enabled: false, showRecordContent: true } })).metrics, {
       host: '127.0.0.1',
       port: 0,
       enabled: false,
+      showRecordContent: true,
     })
+  })
+
+  test('stopTimeout: default 25s, a duration', () => {
+    assert.equal(parse(job({})).stopTimeoutMs, 25_000)
+    assert.equal(parse(job({ stopTimeout: '10 seconds' })).stopTimeoutMs, 10_000)
+  })
+
+  test('s3 timeouts are durations in milliseconds, unset by default', () => {
+    assert.deepEqual(parse(job({ s3: { requestTimeout: '2m', socketTimeout: '15s' } })).s3, { requestTimeout: 120_000, socketTimeout: 15_000 })
+    assert.deepEqual(parse(job({})).s3, {})
   })
 
   test('name, workers, select, schema', () => {

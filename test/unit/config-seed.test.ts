@@ -72,8 +72,9 @@ const expected: JobConfig = {
   timeZone: 'UTC',
   conf: { 'spark.sql.session.timeZone': 'UTC' },
   s3: { forcePathStyle: true },
-  metrics: { host: '0.0.0.0', port: 8091, enabled: true },
+  metrics: { host: '0.0.0.0', port: 8091, enabled: true, showRecordContent: false },
   workers: availableParallelism(),
+  stopTimeoutMs: 25_000,
 }
 
 test('the seed job file loads unchanged to the expected JobConfig', async () => {

@@ -48,3 +48,20 @@ test('S3 requests are counted by operation and outcome, with latency', async () 
   assert.match(text, /sluice_s3_requests_total\{operation="PutObject",outcome="error",query="q"\} 1/)
   assert.match(text, /sluice_s3_request_duration_seconds_count\{query="q",operation="UploadPart"\} 1/)
 })
+
+test('the bytes the writers read from Kafka (inputBytes) reach sluice_input_bytes_total', async () => {
+  const m = new QueryMetrics('q', { triggerIntervalMs: 0, defaultMetrics: false })
+  const durationMs = { addBatch: 1, commitOffsets: 1, getBatch: 0, latestOffset: 1, queryPlanning: 0, triggerExecution: 3, walCommit: 1 }
+  const progress = {
+    batchId: 0,
+    numInputRows: 10,
+    inputRowsPerSecond: 1,
+    processedRowsPerSecond: 1,
+    durationMs,
+    sources: [],
+    sluice: { filesWritten: 1, bytesWritten: 500, inputBytes: 1234, corruptRows: 0, lostOffsets: 0, filesPerDirectory: {}, offsetsBehindLatest: {}, rerun: false },
+  }
+  m.onProgress(progress as unknown as Parameters<QueryMetrics['onProgress']>[0])
+  m.onProgress(progress as unknown as Parameters<QueryMetrics['onProgress']>[0])
+  assert.match(await m.text(), /^sluice_input_bytes_total\{query="q"\} 2468$/m)
+})
