@@ -24,7 +24,7 @@ export type Converter = (v: unknown) => unknown
 /**
  * Per-record reader state (one thread, one record at a time). `partial`: a field of a nested
  * struct did not fit its type; Spark 3.5 keeps that struct with the field null and still counts
- * the record as corrupt (seen with Spark itself, test/spark/from-json-parity.test.ts).
+ * the record as corrupt (seen with Spark itself, test/spark/from-json-parity.ts).
  */
 const state = { text: '', floatLike: -1, exact: false, partial: false }
 

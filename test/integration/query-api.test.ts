@@ -19,6 +19,9 @@ const SPARK_FIELDS = [
   'name',
   'timestamp',
   'batchId',
+  // In Spark's StreamingQueryProgress class (constructor order), not printed by Spark 3.5.3's
+  // json (progressJson leaves it out; test/spark/handover.test.ts compares with Spark).
+  'batchDuration',
   'numInputRows',
   'inputRowsPerSecond',
   'processedRowsPerSecond',

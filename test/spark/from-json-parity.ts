@@ -6,20 +6,14 @@
  * _corrupt_record tells which rows were malformed).
  */
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { compileProjection, parseSchema } from '../../src/sql/index.js'
 import type { ProjectedRow } from '../../src/sql/index.js'
-import { startSpark, type SparkPeer } from '../helpers/spark-peer.js'
+import { useSharedSpark } from './shared-spark.js'
 import { kafkaRecord } from './records.js'
 import { KNOWN_DIFFERENCES, PARITY_SCHEMA, PARITY_VALUES, SPARK_FAILS } from './corpus.js'
 
-let spark: SparkPeer
-before(async () => {
-  spark = await startSpark()
-})
-after(async () => {
-  await spark?.stop()
-})
+const sparkPeer = useSharedSpark()
 
 
 function sluiceLines(schema: string, values: (Buffer | null)[], jsonOptions?: Record<string, boolean>): string[] {
@@ -51,7 +45,7 @@ const DEFAULTS = {
 }
 
 async function sparkLines(schema: string, values: (Buffer | null)[], options: Record<string, string> = {}): Promise<string[]> {
-  const r = await spark.request<{ lines: string[] }>({
+  const r = await sparkPeer().request<{ lines: string[] }>({
     op: 'from_json',
     schema,
     options,

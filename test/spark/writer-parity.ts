@@ -12,17 +12,15 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { compileProjection, parseSchema } from '../../src/sql/index.js'
 import type { ProjectedRow } from '../../src/sql/index.js'
-import { startSpark, type SparkPeer } from '../helpers/spark-peer.js'
+import { useSharedSpark } from './shared-spark.js'
 import { kafkaRecord } from './records.js'
 
-let spark: SparkPeer
+const sparkPeer = useSharedSpark()
 let dir: string
 before(async () => {
-  spark = await startSpark()
   dir = await mkdtemp(join(tmpdir(), 'sluice-writer-parity-'))
 })
 after(async () => {
-  await spark?.stop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
@@ -73,9 +71,9 @@ function values(): { json: string; ts: number }[] {
 }
 
 async function sparkWrites(timeZone: string, rows: { json: string; ts: number }[]): Promise<string[]> {
-  await spark.request({ op: 'conf', conf: { 'spark.sql.session.timeZone': timeZone } })
+  await sparkPeer().request({ op: 'conf', conf: { 'spark.sql.session.timeZone': timeZone } })
   const out = join(dir, `spark-${timeZone.replace('/', '-')}`)
-  await spark.request({
+  await sparkPeer().request({
     op: 'write_json',
     path: `file://${out}`,
     schema: SCHEMA,

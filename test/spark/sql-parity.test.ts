@@ -1,0 +1,7 @@
+/**
+ * Spark SQL parity with Spark 3.5 itself, in one process so that both comparisons share one
+ * Spark session: from_json (from-json-parity.ts, issue 10 item 6) and the JSON writer
+ * (writer-parity.ts, item 5).
+ */
+import './from-json-parity.js'
+import './writer-parity.js'
