@@ -138,12 +138,21 @@ for (const keepLength of [true, false]) {
   })
 }
 
-test('S3 failing every data-file write: 6 batch attempts with backoff, then SLUICE_S3_UNAVAILABLE naming the key; after the outage a restart lands every record once', { timeout: 300_000 }, async () => {
+test(
+  'S3 failing every data-file write: 6 batch attempts with backoff, then SLUICE_S3_UNAVAILABLE naming the key; after the outage a restart lands every record once',
+  {
+    timeout: 300_000,
+    todo:
+      'the batch retries (6) and the trigger retries (10) compound: the query keeps going for ~60 batch attempts (several minutes) ' +
+      'instead of ending after the 6 that docs/errors.md describes for writer tasks (src/query/streaming-query.ts); the run is cut after 60 s here',
+  },
+  async () => {
   const { file, messages } = await setUp({ name: 'outage', records: 1000 })
   proxy.clearRules()
   const rule = proxy.addRule({ method: 'PUT', bucket: BUCKET, key: /^outage\/out\/part-/, fault: { type: 'error', status: 503 } })
-  const run = await runCli(['run', file, '--trigger', 'availableNow'], viaProxy(), 300_000)
+  const run = await runCli(['run', file, '--trigger', 'availableNow'], viaProxy(), 60_000)
   proxy.clearRules()
+  assert.equal(run.signal, null, 'the query ended by itself within 60 s (not cut by the test)')
   assert.notEqual(run.code, 0, 'the query ends when the fault outlasts the retries')
   assert.match(run.stderr, /SLUICE_S3_UNAVAILABLE/, run.stderr)
   assert.match(run.stderr, /outage\/out\/part-/, 'the error names the object')
@@ -154,7 +163,8 @@ test('S3 failing every data-file write: 6 batch attempts with backoff, then SLUI
   const again = await runCli(['run', file, '--trigger', 'availableNow'], stack.env)
   assert.equal(again.code, 0, again.stderr)
   await assertS3ExactlyOnce(stack, BUCKET, 'outage/out/', messages, 'after the outage')
-})
+  },
+)
 
 test('a stalled S3 answer: the request times out (s3.socketTimeout) and is retried, exactly once', { timeout: 300_000 }, async () => {
   // Needs s3.socketTimeout (the defects branch adds S3 request/socket timeouts); without it a
