@@ -251,6 +251,8 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
        * shared equally by the tasks that can run at once), before open files are cut.
        */
       writerMemoryBytes: sink.writerMemory,
+      /** How long losing attempts' intents stay after their batch's commit (attempt-cleanup.ts). */
+      attemptCleanupDelayMs: sink.attemptCleanupDelay,
     },
     /** spark.sql.session.timeZone (IANA name); default: the process's zone. */
     timeZone: conf['spark.sql.session.timeZone'] ?? Intl.DateTimeFormat().resolvedOptions().timeZone,

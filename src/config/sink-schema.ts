@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import type { Location } from '../storage/types.js'
 import type { Trigger } from './types.js'
-import { Bad, bool, bytes, choice, def, field, int, list, opt, req, text } from './fields.js'
+import { Bad, bool, bytes, choice, def, duration, field, int, list, opt, req, text } from './fields.js'
 import { parseLocation } from '../storage/index.js'
 import { ConfigCode, show } from './problems.js'
 import { parseDuration } from './units.js'
@@ -168,6 +168,13 @@ export const sinkSchema = z
       spark: '(none)',
       description:
         'Start even when the checkpoint and `_spark_metadata` disagree (Spark would silently skip batches). Only for a deliberate reset.',
+    }),
+    attemptCleanupDelay: def(duration(), 600_000, {
+      type: 'duration',
+      default: '10m',
+      spark: "(none; like spark.sql.streaming.fileSink.log.cleanupDelay)",
+      description:
+        'How long the intent files of attempts that lost (killed, failed or fenced by a newer process) stay in `sluice/intents/` after their batch is committed. Every commit meanwhile deletes their files again, which removes an upload a fenced process had in flight when it lost the lease and that completed late. Keep it above the longest S3 request (`s3.requestTimeout` with the SDK\'s retries); `0` drops them at the next commit, safe only where no second process can run on the checkpoint.',
     }),
     writerMemory: def(bytes({ min: 1024 * 1024 }), DEFAULT_WRITER_MEMORY, {
       type: 'bytes ≥ 1MB',

@@ -154,6 +154,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       checkpointUri: c.sink.checkpointLocation.original,
       outputUri: c.sink.path.original,
       log: this.#log,
+      lingerMs: c.sink.attemptCleanupDelayMs,
     })
     this.#admin = new KafkaAdmin({
       bootstrapServers: c.source.bootstrapServers,

@@ -99,7 +99,8 @@ export function crashPointSuite(server: 's3rver' | 'versitygw'): void {
       prefix: PREFIX,
       topic: TOPIC,
       source: { maxOffsetsPerTrigger: PER_BATCH },
-      sink: { coalesce: 2 },
+      // Killed attempts cannot upload late: their intents may go at the next commit.
+      sink: { coalesce: 2, attemptCleanupDelay: 0 },
       extra: {
         s3: { endpoint: '${S3_ENDPOINT}', forcePathStyle: true, partSize: '5MB' },
         conf: { 'spark.sql.session.timeZone': 'UTC', 'spark.sql.streaming.fileSink.log.compactInterval': 2 },

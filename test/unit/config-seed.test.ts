@@ -68,6 +68,7 @@ const expected: JobConfig = {
     minBatchesToRetain: 100,
     allowCheckpointMismatch: false,
     writerMemoryBytes: 256 * 1024 * 1024,
+    attemptCleanupDelayMs: 600_000,
   },
   timeZone: 'UTC',
   conf: { 'spark.sql.session.timeZone': 'UTC' },
