@@ -15,22 +15,11 @@
  *
  * The Kafka record timestamp (CreateTime) and the `ts` inside the message are the same value.
  */
+import { getZone } from '../sql/time-zone.js'
 
-/** Offset of `zone` from UTC at instant `t` (ms; positive east of Greenwich). */
+/** Offset of `zone` from UTC at instant `t` (ms; positive east of Greenwich): the zone rules date_format uses. */
 export function zoneOffsetMs(zone: string, t: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(t))
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value)
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  return wall - Math.floor(t / 1000) * 1000
+  return getZone(zone).offsetMs(t)
 }
 
 /** The latest local midnight in `zone` at or before instant `nowMs` (epoch ms). */
