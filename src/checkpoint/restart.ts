@@ -85,7 +85,10 @@ function allowed(s: RestartInputs, err: SluiceError, committed: boolean): Restar
   return { kind: 'resume', nextBatchId: next, fromBatchId, warning }
 }
 
-/** Pure decision; see the table at the top of this file. */
+/**
+ * Pure decision; see the table at the top of this file. Over 80 lines on purpose: one case of
+ * Spark's restart table after another, in the table's order, so the two can be read side by side.
+ */
 export function resolveRestart(input: RestartInputs): RestartPlan {
   const s: RestartInputs = {
     ...input,

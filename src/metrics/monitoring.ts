@@ -43,6 +43,10 @@ export interface Monitoring {
 const READY_INTERVALS = 3
 const READY_MIN_INTERVAL_MS = 10_000
 
+/**
+ * Wires a query's events to the metric families and the HTTP server. Over 80 lines on purpose: a
+ * flat list of listeners, one per event, that share the families and the last-seen state.
+ */
 export async function attachMonitoring(
   query: MonitoredQuery,
   o: { host: string; port: number; serve: boolean; logger: Logger },

@@ -100,6 +100,10 @@ class CompiledProjection implements Projection {
   }
 }
 
+/**
+ * Generates the per-record projection function. Over 80 lines on purpose: the generator's steps
+ * (columns, partition values, the row writer) append to one body and share its declarations.
+ */
 export function compileProjection(o: ProjectionOptions): Projection {
   const zone = getZone(o.timeZone)
   const ts = new TimestampFormatter(zone)

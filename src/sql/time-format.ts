@@ -195,7 +195,8 @@ function parsePattern(pattern: string, fail: (why: string) => never): Part[] {
 
 /**
  * Compiles a `date_format` pattern for a zone into `(us) => string`. `fail` raises the
- * configuration error (the caller names the select expression).
+ * configuration error (the caller names the select expression). Over 80 lines on purpose: one
+ * case per pattern letter of Spark's DateTimeFormatter, in one switch.
  */
 export function compileDateFormat(pattern: string, zone: ZoneRules, fail: (why: string) => never): (us: number) => string {
   const parts = parsePattern(pattern, fail)
