@@ -118,6 +118,7 @@ describe('sink options', () => {
           columnNameOfCorruptRecord: 'bad',
           allowCheckpointMismatch: true,
           writerMemory: '64MB',
+          attemptCleanupDelay: '5m',
         },
       }),
     )
@@ -136,6 +137,7 @@ describe('sink options', () => {
       minBatchesToRetain: 100,
       allowCheckpointMismatch: true,
       writerMemoryBytes: 64 * 1024 * 1024,
+      attemptCleanupDelayMs: 300_000,
     })
   })
 
