@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import { assertS3ExactlyOnce, intentsOfCommittedBatches, tempFilesLeft, uploadsLeft } from './crash-harness.js'
 import { OutputReader } from './output-reader.js'
 import {
@@ -173,9 +173,14 @@ export async function campaignLeftovers(o: CampaignOptions): Promise<Record<stri
   }
   const committed = new Set(await localLogIds(join(o.dir, 'checkpoint', 'commits')))
   const intentsDir = join(o.dir, 'checkpoint', 'sluice', 'intents')
-  const intents = existsSync(intentsDir) ? (await readdir(intentsDir)).filter((n) => committed.has(Number(n))) : []
+  // Intent files, not directories: the file store leaves a batch's emptied directory behind.
+  const intents = existsSync(intentsDir)
+    ? (await readdir(intentsDir, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile() && committed.has(Number(relative(intentsDir, join(e.parentPath, e.name)).split(sep)[0])))
+        .map((e) => relative(intentsDir, join(e.parentPath, e.name)).split(sep).join('/'))
+    : []
   return {
-    intentsOfCommittedBatches: intents.map((n) => `sluice/intents/${n}/`),
+    intentsOfCommittedBatches: intents.map((n) => `sluice/intents/${n}`),
     tempFilesInOutput: await tempFilesLeft(join(o.dir, 'out')),
     tempFilesInCheckpoint: (await tempFilesLeft(join(o.dir, 'checkpoint'))).filter((f) => !f.startsWith('sluice/')),
   }
