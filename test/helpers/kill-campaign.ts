@@ -34,6 +34,7 @@ import {
 import type { S3FaultProxy } from './s3-fault-proxy.js'
 import { runCli } from './sluice-process.js'
 import type { Stack } from './stack.js'
+import { seededRandom } from '../../src/loadgen/profile.js'
 
 export interface CampaignOptions {
   /** 's3' uses stack.s3 through `proxy`; 'file' writes under `dir`. */
@@ -59,7 +60,7 @@ export interface CampaignResult {
 }
 
 export async function runKillCampaign(o: CampaignOptions): Promise<CampaignResult> {
-  const random = mulberry32(o.seed)
+  const random = seededRandom(o.seed)
   const chunk = o.chunk ?? 400
   const job =
     o.target === 's3'
@@ -183,16 +184,5 @@ export async function campaignLeftovers(o: CampaignOptions): Promise<Record<stri
     intentsOfCommittedBatches: intents.map((n) => `sluice/intents/${n}`),
     tempFilesInOutput: await tempFilesLeft(join(o.dir, 'out')),
     tempFilesInCheckpoint: (await tempFilesLeft(join(o.dir, 'checkpoint'))).filter((f) => !f.startsWith('sluice/')),
-  }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }

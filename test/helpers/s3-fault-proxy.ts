@@ -34,6 +34,7 @@
 import { once } from 'node:events'
 import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { seededRandom } from '../../src/loadgen/profile.js'
 
 export type ProxyFault =
   | { type: 'error'; status: number; code?: string; message?: string; retryAfterSeconds?: number }
@@ -144,7 +145,7 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
   const rules: RuleState[] = []
   const log: LogEntry[] = []
   const sockets = new Set<Socket>()
-  let random = mulberry32(options.seed ?? 1)
+  let random = seededRandom(options.seed ?? 1)
   let seq = 0
 
   const server = createServer((req, res) => {
@@ -201,7 +202,7 @@ export async function startS3FaultProxy(options: S3FaultProxyOptions): Promise<S
         s.removed = true
         release(s)
       }
-      random = mulberry32(options.seed ?? 1)
+      random = seededRandom(options.seed ?? 1)
     },
     log,
     async close() {
@@ -485,16 +486,4 @@ function destroy(socket: Socket | null): void {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** A small seeded generator (mulberry32): the same seed gives the same faults. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
