@@ -228,4 +228,84 @@ export const KAFKA_CODES = {
       'moved.',
     details: '`groupId`.',
   },
+  // Cloud authentication (src/kafka/sasl/aws-msk-iam.ts, aws-credentials.ts, oidc-token.ts).
+  SLUICE_KAFKA_AWS_CREDENTIALS: {
+    meaning: 'AWS_MSK_IAM found no AWS credentials, or could not assume the role',
+    retriable: 'depends',
+    what:
+      'the AWS SDK\'s default credential chain gave no credentials to sign the AWS_MSK_IAM payload ' +
+      'with, or STS refused `awsRoleArn` (AssumeRole).',
+    why:
+      'none of the chain\'s sources is set up for this process: environment variables ' +
+      '(`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), the shared files ' +
+      '`~/.aws/credentials` and `~/.aws/config` (`awsProfileName` or `AWS_PROFILE`), web identity ' +
+      '(`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`: EKS IRSA), the container role (ECS, EKS Pod ' +
+      'Identity) or the EC2 instance role; or the role\'s trust policy or the caller\'s IAM policy ' +
+      'does not allow `sts:AssumeRole`.',
+    todo:
+      'give the process credentials through one of those sources (on EKS a service account with an ' +
+      'IAM role), or fix `awsProfileName` / `awsRoleArn` in `kafka.sasl.jaas.config`. The message ' +
+      'names what the SDK reported.',
+    retriableNote: 'no when no source has credentials or STS refuses the role; yes when STS fails with a 5xx or cannot be reached.',
+    details: '`profile`, or `roleArn`, `region` and `status` (STS\'s HTTP status).',
+  },
+  SLUICE_KAFKA_AWS_REGION: {
+    meaning: 'AWS_MSK_IAM cannot tell which region to sign for',
+    retriable: false,
+    what:
+      'the AWS_MSK_IAM signature needs the cluster\'s AWS region, and none was found.',
+    why:
+      'the broker host name is not an MSK name (`b-1.<cluster>.<id>.c2.kafka.<region>.amazonaws.com`, ' +
+      'for example behind a DNS alias or a tunnel) and neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set.',
+    todo: 'set `AWS_REGION` to the cluster\'s region, or use the brokers\' MSK host names in `kafka.bootstrap.servers`.',
+    details: '`host`.',
+  },
+  SLUICE_KAFKA_MSK_IAM_REPLY: {
+    meaning: 'The broker\'s AWS_MSK_IAM reply is not MSK\'s',
+    retriable: false,
+    what:
+      'the broker accepted the AWS_MSK_IAM payload but did not answer with MSK\'s JSON ' +
+      '`{"version":"2020_10_22","request-id":…}`.',
+    why: 'the listener is not an MSK IAM listener, or a proxy in between answers instead of MSK.',
+    todo:
+      'use the cluster\'s IAM bootstrap servers (port 9098, or 9198 for public access) and check ' +
+      '`kafka.sasl.mechanism`.',
+    details: '`broker`.',
+  },
+  SLUICE_KAFKA_OAUTH_CLIENT: {
+    meaning: 'The OAuth token endpoint refused the client credentials',
+    retriable: false,
+    what:
+      'the token endpoint (`kafka.sasl.oauthbearer.token.endpoint.url`) answered the ' +
+      'client-credentials request with 400 or 401 (`invalid_client`, `unauthorized_client`, ' +
+      '`invalid_scope`, …), or 403.',
+    why:
+      'a wrong `clientId` or `clientSecret` in `kafka.sasl.jaas.config` (often an unset `${VAR}`), ' +
+      'a client not allowed the client-credentials grant, or a scope the client may not request.',
+    todo:
+      'check the client id and secret with the identity provider, and the `scope` the broker ' +
+      'expects. The message gives the endpoint\'s `error` and `error_description`; it never ' +
+      'contains the secret.',
+    details: '`endpoint`, `status`, `error` (the OAuth error code).',
+  },
+  SLUICE_KAFKA_OAUTH_TOKEN_ENDPOINT: {
+    meaning: 'No token from the OAuth token endpoint',
+    retriable: 'depends',
+    what:
+      'the OAuth token endpoint could not be reached, kept answering with 5xx, answered with another ' +
+      '4xx than 400/401/403, or answered with something that is not a token (no `access_token`, or ' +
+      'neither `expires_in` nor a JWT `exp`).',
+    why:
+      'a wrong `kafka.sasl.oauthbearer.token.endpoint.url`, the identity provider is down, or a ' +
+      'proxy or firewall in between.',
+    todo:
+      'check the URL (it is the provider\'s token endpoint, not its issuer or JWKS URL) and that ' +
+      'this host reaches it, for example with `curl -u <client id> -d grant_type=client_credentials <url>`.',
+    retriableNote:
+      'yes for network errors, timeouts, 408, 429 and 5xx, which sluice has already retried with ' +
+      'backoff (100 ms doubling, 10 s in all, as the Java client\'s `sasl.login.retry.backoff.*` ' +
+      'defaults); the query then retries the trigger. No for other 4xx answers (404: a wrong URL) ' +
+      'and for a 2xx answer that holds no token.',
+    details: '`endpoint`, `status` (when there was an answer), `attempts`.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
