@@ -12,6 +12,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?= true
 
 include mk/kafka.mk
 include mk/s3.mk
+include mk/secauth.mk
 
 .PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo bench clean
 
@@ -55,7 +56,7 @@ lint: deps
 test-unit: build
 	$(NODE_TEST) dist/test/unit/*.test.js
 
-test-integration: build kafka-real s3-server
+test-integration: build kafka-real s3-server msk-iam
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
 test: typecheck lint test-unit test-deploy test-integration test-spark
