@@ -40,14 +40,15 @@ export const OAUTH_REFRESH = {
 
 export const OAUTH_RETRY = { backoffMs: 100, totalMs: 10_000, requestTimeoutMs: 10_000 } as const
 
-/** Test hooks: a clock (refresh decisions and expiry), the jitter's random source. */
+/** Test hooks: a clock (refresh decisions and expiry), the jitter's random source, the retry budget. */
 export interface TokenProviderOptions {
   now?: () => number
   random?: () => number
+  retryTotalMs?: number
 }
 
 export function clientCredentialsTokenProvider(spec: ClientCredentialsSpec, options: TokenProviderOptions = {}): TokenProvider {
-  return new ClientCredentialsTokenProvider(spec, options.now ?? Date.now, options.random ?? Math.random)
+  return new ClientCredentialsTokenProvider(spec, options)
 }
 
 const shared = new Map<string, TokenProvider>()
@@ -70,11 +71,13 @@ class ClientCredentialsTokenProvider implements TokenProvider {
   readonly #spec: ClientCredentialsSpec
   readonly #now: () => number
   readonly #random: () => number
+  readonly #retryTotalMs: number
 
-  constructor(spec: ClientCredentialsSpec, now: () => number, random: () => number) {
+  constructor(spec: ClientCredentialsSpec, options: TokenProviderOptions) {
     this.#spec = spec
-    this.#now = now
-    this.#random = random
+    this.#now = options.now ?? Date.now
+    this.#random = options.random ?? Math.random
+    this.#retryTotalMs = options.retryTotalMs ?? OAUTH_RETRY.totalMs
   }
 
   token(): Promise<OAuthToken> {
@@ -91,7 +94,7 @@ class ClientCredentialsTokenProvider implements TokenProvider {
   async #refresh(): Promise<OAuthToken> {
     const fetchedAtMs = this.#now()
     try {
-      const token = await fetchToken(this.#spec, this.#now)
+      const token = await fetchToken(this.#spec, this.#now, this.#retryTotalMs)
       this.#current = token
       this.#refreshAtMs = refreshTime(fetchedAtMs, token.expiresAtMs, this.#random())
       return token
@@ -116,14 +119,14 @@ export function refreshTime(fetchedAtMs: number, expiresAtMs: number, random: nu
 }
 
 /** One token from the endpoint, with the retries of the file comment. */
-export async function fetchToken(spec: ClientCredentialsSpec, now: () => number = Date.now): Promise<OAuthToken> {
+export async function fetchToken(spec: ClientCredentialsSpec, now: () => number = Date.now, retryTotalMs: number = OAUTH_RETRY.totalMs): Promise<OAuthToken> {
   const started = Date.now()
   let attempt = 0
   for (;;) {
     attempt++
     const outcome = await attemptFetch(spec, now)
     if (outcome.token !== undefined) return outcome.token
-    const waitMs = Math.min(OAUTH_RETRY.backoffMs * 2 ** (attempt - 1), started + OAUTH_RETRY.totalMs - Date.now())
+    const waitMs = Math.min(OAUTH_RETRY.backoffMs * 2 ** (attempt - 1), started + retryTotalMs - Date.now())
     if (!outcome.error.retriable || waitMs <= 0) {
       outcome.error.details['attempts'] = attempt
       throw outcome.error
