@@ -39,14 +39,20 @@ export function sharedAwsCredentials(spec: MskSpec, region: string): Promise<Aws
   return entry.get()
 }
 
+/**
+ * A credential source; `forceRefresh` asks it to bypass its own cache (the SDK's chain would
+ * otherwise hand back credentials close to expiry and refresh them in the background).
+ */
+export type CredentialSource = (options?: { forceRefresh?: boolean }) => Promise<AwsCredentials>
+
 /** Caches what `source` returns until 5 minutes before its expiration; one fetch at a time. */
 export class RefreshingCredentials {
   #current: AwsCredentials | null = null
   #inFlight: Promise<AwsCredentials> | null = null
-  readonly #source: () => Promise<AwsCredentials>
+  readonly #source: CredentialSource
   readonly #now: () => number
 
-  constructor(source: () => Promise<AwsCredentials>, now: () => number = Date.now) {
+  constructor(source: CredentialSource, now: () => number = Date.now) {
     this.#source = source
     this.#now = now
   }
@@ -57,7 +63,7 @@ export class RefreshingCredentials {
       return Promise.resolve(c)
     }
     if (this.#inFlight === null) {
-      this.#inFlight = this.#source().then(
+      this.#inFlight = this.#source({ forceRefresh: c !== null }).then(
         (fresh) => {
           this.#current = fresh
           this.#inFlight = null
@@ -74,15 +80,15 @@ export class RefreshingCredentials {
 }
 
 /** The default chain (optionally for a named profile), then STS AssumeRole when a role is set. */
-export function defaultChainSource(spec: MskSpec, region: string): () => Promise<AwsCredentials> {
-  let base: (() => Promise<AwsCredentials>) | undefined
-  const chain = async (): Promise<AwsCredentials> => {
+export function defaultChainSource(spec: MskSpec, region: string): CredentialSource {
+  let base: CredentialSource | undefined
+  const chain: CredentialSource = async (options) => {
     if (base === undefined) {
       const { defaultProvider } = await import('@aws-sdk/credential-provider-node')
       base = defaultProvider(spec.profile !== null ? { profile: spec.profile } : {})
     }
     try {
-      return await base()
+      return await base(options)
     } catch (err) {
       throw noCredentialsError(spec, err)
     }
