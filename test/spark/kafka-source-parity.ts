@@ -1,6 +1,7 @@
 /**
  * Spark's Kafka source options side by side with Spark 3.5 itself (issue 8 item 6), on one real
- * Apache Kafka (the newest 4.x line, 1 broker) and one Spark session: the same topic read by
+ * Apache Kafka (the newest 4.x line, 1 broker) and the Spark session sql-parity.test.ts shares
+ * (shared-spark.ts; Spark's start-up is the slow part): the same topic read by
  * Spark's Kafka source (a batch read, which resolves starting offsets exactly as a new streaming
  * query does: KafkaOffsetReaderAdmin) and by `sluice run --trigger availableNow`, the same
  * select, compared line by line as each engine's JSON writer prints the rows:
@@ -19,13 +20,13 @@ import kafkajs from 'kafkajs'
 import { type KafkaReal, startKafkaReal } from '../helpers/kafka-real.js'
 import { fileJob, LocalOutputReader, writeJob } from '../helpers/query-fixtures.js'
 import { runCli } from '../helpers/sluice-process.js'
-import { startSpark, type SparkPeer } from '../helpers/spark-peer.js'
+import { useSharedSpark } from './shared-spark.js'
 
 const BASE = Date.UTC(2024, 0, 1)
 const MINUTE = 60_000
 const SCHEMA = 'message STRING'
+const sparkPeer = useSharedSpark()
 let kafka: KafkaReal
-let spark: SparkPeer
 let dir: string
 
 function kcat(topic: string, value: string, args: string[]): Promise<void> {
@@ -37,16 +38,13 @@ function kcat(topic: string, value: string, args: string[]): Promise<void> {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-parity-'))
-  ;[kafka, spark] = await Promise.all([
-    startKafkaReal({
-      version: '4',
-      topics: [
-        { name: 'hdr', partitions: 2, config: { 'retention.ms': '-1' } },
-        { name: 'ts', partitions: 3, config: { 'retention.ms': '-1' } },
-      ],
-    }),
-    startSpark(),
-  ])
+  kafka = await startKafkaReal({
+    version: '4',
+    topics: [
+      { name: 'hdr', partitions: 2, config: { 'retention.ms': '-1' } },
+      { name: 'ts', partitions: 3, config: { 'retention.ms': '-1' } },
+    ],
+  })
   const producer = new kafkajs.Kafka({ brokers: kafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).producer()
   await producer.connect()
   try {
@@ -75,7 +73,7 @@ before(async () => {
 })
 
 after(async () => {
-  await Promise.allSettled([spark?.stop(), kafka?.stop()])
+  await kafka?.stop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
@@ -84,7 +82,7 @@ async function both(name: string, topic: string, options: Record<string, string>
   const job = await writeJob(dir, name, { ...fileJob({ name, dir: out, topic, source: { startingOffsets: 'earliest', ...options } }), schema: SCHEMA, select })
   const run = await runCli(['run', job, '--trigger', 'availableNow'], { KAFKA_BOOTSTRAP: kafka.bootstrap, S3_ENDPOINT: '' }, 120_000)
   const sluice = run.code === 0 ? (await new LocalOutputReader(join(out, 'out')).viaSparkMetadata()).map((r) => r.line).sort() : null
-  const sparkAnswer = await spark
+  const sparkAnswer = await sparkPeer()
     .request<{ lines: string[] }>({ op: 'kafka_read', bootstrap: kafka.bootstrap, topic, options: { startingOffsets: 'earliest', ...options }, schema: SCHEMA, select })
     .then((r) => ({ lines: r.lines, error: null }), (err: Error) => ({ lines: null, error: err.message }))
   return { run, sluice, spark: sparkAnswer }
