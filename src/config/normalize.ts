@@ -17,7 +17,7 @@ import { isMap } from './keys.js'
 import { jobSchema, SECTIONS } from './job-schema.js'
 import { ConfigCode, type ConfigCodeValue, type Problems, show } from './problems.js'
 import { parseTrigger } from './sink-schema.js'
-import type { JobConfig, PartitionOffsetSpec, Subscription, Trigger } from './types.js'
+import type { JobConfig, PartitionOffsetSpec, StartingTimestamps, Subscription, Trigger } from './types.js'
 
 type Obj = Record<string, unknown>
 
@@ -84,6 +84,11 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
     bootstrapServers: raw['kafka.bootstrap.servers'],
     subscription,
     startingOffsets: ownStartingOffsets(raw.startingOffsets, raw.shard),
+    /**
+     * startingTimestamp / startingOffsetsByTimestamp (Spark's order of preference: the global
+     * timestamp, then per partition, then startingOffsets); undefined when neither is set.
+     */
+    startingTimestamps: startingTimestamps(raw),
     maxOffsetsPerTrigger: raw.maxOffsetsPerTrigger,
     minOffsetsPerTrigger: raw.minOffsetsPerTrigger,
     /** Milliseconds; Spark's default 15m. */
@@ -123,6 +128,16 @@ function ownStartingOffsets(spec: StartingOffsets, shard: ShardSpec | undefined)
     if (own.length > 0) out[topic] = Object.fromEntries(own)
   }
   return out
+}
+
+function startingTimestamps(raw: NonNullable<ReturnType<typeof validateSource>>): StartingTimestamps | undefined {
+  const strategy = raw.startingOffsetsByTimestampStrategy
+  if (raw.startingTimestamp !== undefined) return { kind: 'global', timestamp: raw.startingTimestamp, strategy }
+  if (raw.startingOffsetsByTimestamp !== undefined) {
+    const own = ownStartingOffsets(raw.startingOffsetsByTimestamp, raw.shard)
+    return { kind: 'perPartition', timestamps: typeof own === 'string' ? {} : own, strategy }
+  }
+  return undefined
 }
 
 function validateSource(input: Obj, emptied: Map<string, string>, problems: Problems) {

@@ -109,6 +109,36 @@ const startingOffsets = field<'earliest' | 'latest' | PartitionOffsetSpec>((v) =
   return out
 })
 
+const TIMESTAMPS_EXAMPLE = `'{"topicA":{"0":1700000000000,"1":1700000000000}}' (epoch milliseconds)`
+
+/** Spark's `startingOffsetsByTimestamp`: topic → partition → epoch ms (JsonUtils.partitionTimestamps). */
+const startingOffsetsByTimestamp = field<PartitionOffsetSpec>((v) => {
+  const parsed = parseJsonish(v, TIMESTAMPS_EXAMPLE)
+  if (parsed instanceof Bad) return parsed
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return new Bad(`expected per-partition JSON such as ${TIMESTAMPS_EXAMPLE}`)
+  }
+  const out: PartitionOffsetSpec = {}
+  for (const [topic, parts] of Object.entries(parsed)) {
+    if (parts === null || typeof parts !== 'object' || Array.isArray(parts) || Object.keys(parts).length === 0) {
+      return new Bad(`topic ${show(topic)} must map partitions to timestamps, e.g. ${TIMESTAMPS_EXAMPLE}`)
+    }
+    const m: Record<string, number> = {}
+    for (const [p, t] of Object.entries(parts)) {
+      const n = typeof t === 'string' && /^\d+$/.test(t.trim()) ? Number(t) : t
+      if (!/^\d+$/.test(p) || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+        return new Bad(
+          `topic ${show(topic)} partition ${show(p)} timestamp ${show(t)} is invalid: partitions are integers >= 0, timestamps epoch milliseconds >= 0`,
+        )
+      }
+      m[String(Number(p))] = n
+    }
+    out[topic] = m
+  }
+  if (Object.keys(out).length === 0) return new Bad(`names no topic; write e.g. ${TIMESTAMPS_EXAMPLE}`)
+  return out
+})
+
 const shard = field<ShardSpec>((v) => {
   const out = parseShard(typeof v === 'number' ? String(v) : typeof v === 'string' ? v : '')
   return typeof out === 'string' ? new Bad(`${show(v)}: ${out}`) : out
@@ -151,6 +181,25 @@ export const sourceSchema = z
       spark: 'startingOffsets',
       description:
         'Where a NEW query starts (ignored when resuming from a checkpoint): earliest, latest, or per-partition JSON with -2 = earliest, -1 = latest. Partitions discovered later start at earliest.',
+    }),
+    startingTimestamp: opt(int({ min: 0, example: 1700000000000, hint: 'epoch milliseconds' }), {
+      type: 'int (epoch ms) ≥ 0',
+      spark: 'startingTimestamp',
+      description:
+        'Where a NEW query starts, by time: in every partition, the earliest offset whose record timestamp is at or after this epoch millisecond (Kafka ListOffsets by timestamp). Takes precedence over startingOffsetsByTimestamp and startingOffsets, as in Spark; ignored when resuming from a checkpoint. A partition with no such offset fails the start, or starts at latest, per startingOffsetsByTimestampStrategy.',
+    }),
+    startingOffsetsByTimestamp: opt(startingOffsetsByTimestamp, {
+      type: 'JSON or map',
+      spark: 'startingOffsetsByTimestamp',
+      description:
+        'startingTimestamp per partition: `{"topicA":{"0":1700000000000}}` (epoch ms), which must name every partition read (as in Spark). Takes precedence over startingOffsets, not over startingTimestamp; ignored when resuming from a checkpoint. With source.shard each shard keeps its own partitions.',
+    }),
+    startingOffsetsByTimestampStrategy: def(choice({ values: ['error', 'latest'] as const }), 'error', {
+      type: 'error | latest',
+      default: 'error',
+      spark: 'startingOffsetsByTimestampStrategy',
+      description:
+        'When startingTimestamp / startingOffsetsByTimestamp finds no offset at or after the timestamp in a partition (every record is older): error stops the start (SLUICE_KAFKA_NO_OFFSET_FOR_TIMESTAMP), latest starts that partition at its latest offset.',
     }),
     maxOffsetsPerTrigger: opt(int({ min: 1, example: 10000 }), {
       type: 'int ≥ 1',
@@ -273,11 +322,6 @@ export type RawSource = z.output<typeof sourceSchema>
 
 /** Spark source options that are recognised but not accepted, with why and what to do. */
 export const SOURCE_UNSUPPORTED: Record<string, string> = {
-  startingOffsetsByTimestamp:
-    'not supported yet: sluice resolves starting positions from offsets only; look the offsets up (kafka-get-offsets --time) and set startingOffsets to per-partition JSON',
-  startingTimestamp:
-    'not supported yet: sluice resolves starting positions from offsets only; look the offsets up (kafka-get-offsets --time) and set startingOffsets to per-partition JSON',
-  startingOffsetsByTimestampStrategy: 'not supported yet (nor is startingOffsetsByTimestamp); remove it',
   endingOffsets:
     'not applicable: it is a batch-query option (spark.read), and sluice runs a streaming query; use trigger: availableNow to stop once caught up',
   endingOffsetsByTimestamp: 'not applicable: it is a batch-query option (spark.read); use trigger: availableNow to stop once caught up',

@@ -14,6 +14,15 @@ export type Trigger =
 /** -2 = earliest, -1 = latest, else an offset; keyed topic → partition → offset. */
 export type PartitionOffsetSpec = Record<string, Record<string, number>>
 
+/**
+ * startingTimestamp (`global`) or startingOffsetsByTimestamp (`perPartition`, topic → partition →
+ * epoch ms), with startingOffsetsByTimestampStrategy; resolved against the cluster by
+ * query/starting-offsets.ts.
+ */
+export type StartingTimestamps =
+  | { kind: 'global'; timestamp: number; strategy: 'error' | 'latest' }
+  | { kind: 'perPartition'; timestamps: PartitionOffsetSpec; strategy: 'error' | 'latest' }
+
 export type Subscription = (
   | { kind: 'subscribe'; topics: string[] }
   | { kind: 'subscribePattern'; pattern: string }

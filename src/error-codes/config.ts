@@ -219,19 +219,20 @@ export const CONFIG_CODES = {
     details: '`field`, `value`.',
   },
   SLUICE_CONFIG_STARTING_OFFSETS: {
-    meaning: 'Specific `startingOffsets` do not match the topic\'s partitions',
+    meaning: 'Specific `startingOffsets` (or `startingOffsetsByTimestamp`) do not match the topic\'s partitions',
     retriable: false,
     what:
-      '`source.startingOffsets` gives specific offsets (JSON) but does not match the subscribed ' +
-      'partitions. It is raised when a new checkpoint plans its first batch, after sluice has ' +
-      'connected to Kafka.',
+      '`source.startingOffsets` gives specific offsets (JSON), or `source.startingOffsetsByTimestamp` ' +
+      'timestamps per partition, but does not match the subscribed partitions. It is raised when a ' +
+      'new checkpoint plans its first batch, after sluice has connected to Kafka.',
     why:
-      'as in Spark, specific offsets must name every partition of the subscribed topics and no ' +
-      'others. Some partitions are missing from the JSON, or it names partitions that are not in ' +
-      'the cluster.',
+      'as in Spark, specific offsets or timestamps must name every partition of the subscribed ' +
+      'topics and no others. Some partitions are missing from the JSON, or it names partitions ' +
+      'that are not in the cluster.',
     todo:
-      'add the missing partitions (`-2` = earliest, `-1` = latest), remove the unknown ones, or ' +
-      'use `startingOffsets: earliest | latest`.',
+      'add the missing partitions (for offsets `-2` = earliest, `-1` = latest), remove the unknown ' +
+      'ones, or use `startingOffsets: earliest | latest` (or `startingTimestamp` for one time for ' +
+      'every partition).',
     details: '`missing`, `unknown` (lists of `topic-partition`).',
   },
 } as const satisfies Record<string, ErrorCodeInfo>

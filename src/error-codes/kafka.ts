@@ -71,6 +71,23 @@ export const KAFKA_CODES = {
     todo: 'create the topic, or fix `source.subscribe` / `source.assign`.',
     details: '`topics`, `partitions` (the absent partitions for `assign`, else null).',
   },
+  SLUICE_KAFKA_NO_OFFSET_FOR_TIMESTAMP: {
+    meaning: 'A starting timestamp matches no offset in a partition',
+    retriable: false,
+    what:
+      '`source.startingTimestamp` or `source.startingOffsetsByTimestamp` is set, and Kafka ' +
+      '(ListOffsets by timestamp) has no offset in some partition whose record timestamp is at or ' +
+      'after the given one. Raised when a new checkpoint plans its first batch, with ' +
+      '`startingOffsetsByTimestampStrategy: error` (the default, as in Spark, whose message ' +
+      '"No offset matched from request of topic-partition … and timestamp …" this one contains).',
+    why:
+      'every record in that partition is older than the timestamp (or the partition is empty), so ' +
+      'there is no position at or after it to start from.',
+    todo:
+      'set `startingOffsetsByTimestampStrategy: latest` to start such partitions at their latest ' +
+      'offset, choose an earlier timestamp, or use `startingOffsets`.',
+    details: '`partitions` (list of `{topic, partition, timestamp}`).',
+  },
   SLUICE_KAFKA_TOPIC_PATTERN: {
     meaning: '`subscribePattern` is not a valid regular expression',
     retriable: false,

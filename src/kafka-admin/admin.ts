@@ -11,7 +11,7 @@ import type { Subscription } from '../config/types.js'
 import { SluiceError, isSluiceError } from '../errors.js'
 import { ownsPartition, tpKey as partitionKey } from '../planner/index.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
-import { highWatermarks } from './list-offsets.js'
+import { highWatermarks, offsetsForTimestamps } from './list-offsets.js'
 import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
 /** The subset of a pino logger the admin uses. */
@@ -195,6 +195,21 @@ export class KafkaAdmin {
       )
     }
     return { earliest, latest }
+  }
+
+  /**
+   * For each of `parts`, the earliest offset whose record timestamp is at or after its
+   * `timestamp` (epoch ms), or -1 when it has none (Kafka ListOffsets by timestamp, under
+   * `kafka.isolation.level`, as Spark's admin asks); keyed by partitionKey().
+   */
+  async offsetsForTimestamps(parts: (PartitionInfo & { timestamp: number })[]): Promise<Map<string, number>> {
+    if (parts.length === 0) return new Map()
+    return offsetsForTimestamps(
+      parts,
+      this.#opts.isolationLevel ?? 'read_uncommitted',
+      this.#opts.clientId,
+      this.#opts.requestTimeoutMs,
+    )
   }
 
   /** Commits offsets to `groupId` without joining the group (lag monitoring only). */

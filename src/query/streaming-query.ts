@@ -33,7 +33,7 @@ import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
 import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
 import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
-import { resolveStartingOffsets } from './starting-offsets.js'
+import { resolveStartingOffsets, resolveTimestampOffsets, timestampLookups } from './starting-offsets.js'
 
 /** How long to wait between polls when the trigger interval is 0 and there is no new data. */
 const IDLE_POLL_MS = 100
@@ -364,7 +364,14 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   async #initialOffsets(parts: PartitionInfo[], earliest: OffsetMap, latest: OffsetMap): Promise<OffsetMap> {
     const stored = await this.#protocol.checkpoint.readInitialOffsets()
     if (stored !== null) return fromKafkaOffsets(stored)
-    const initial = resolveStartingOffsets(this.config.source.startingOffsets, parts, earliest, latest)
+    const byTime = this.config.source.startingTimestamps
+    let initial: OffsetMap
+    if (byTime !== undefined) {
+      const lookups = timestampLookups(byTime, parts)
+      initial = resolveTimestampOffsets(byTime, lookups, await this.#admin.offsetsForTimestamps(lookups), latest)
+    } else {
+      initial = resolveStartingOffsets(this.config.source.startingOffsets, parts, earliest, latest)
+    }
     await this.#protocol.checkpoint.writeInitialOffsets(toKafkaOffsets(initial))
     return initial
   }

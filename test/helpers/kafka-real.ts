@@ -85,6 +85,8 @@ export interface KafkaReal {
   runTool(mainClass: string, args: string[], stdin?: string): Promise<string>
   /** Produces `lines` (one record value each, `key\tvalue` when keyed) with the Java client. */
   javaProduce(topic: string, lines: string[], opts?: { compression?: string; keyed?: boolean; partition?: number; batchSize?: number }): Promise<void>
+  /** Process id of broker `id`'s JVM while it runs, else null (benchmarks read its CPU time). */
+  pid(id: number): number | null
   /** Stops every node and deletes the storage. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -334,6 +336,11 @@ class KafkaRealCluster implements KafkaReal {
     } finally {
       await admin.disconnect()
     }
+  }
+
+  pid(id: number): number | null {
+    const n = this.#nodes.find((x) => x.id === id)
+    return n?.child?.pid ?? null
   }
 
   async stopBroker(id: number): Promise<void> {

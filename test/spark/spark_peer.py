@@ -14,6 +14,10 @@ Requests ("op"):
               (streaming_test.start_query) until n batches ran in this run (null: until all
               available data is processed), stops it -> {"progress": [progress JSON, ...]}
   read_json   {"path"} -> {"lines": sorted toJSON of spark.read.json(path)}
+  kafka_read  {"bootstrap", "topic", "options", "schema", "select"} -> {"lines": sorted}: a batch
+              read of the Kafka source (spark.read.format("kafka"), the given source options,
+              e.g. includeHeaders, startingTimestamp), json_data = from_json(CAST(value AS
+              STRING), schema), then `select`, each row as Spark's JSON writer prints it
 """
 import base64
 import json
@@ -58,6 +62,14 @@ def kafka_like_df(req):
     return parsed.selectExpr(*(req.get("select") or ["json_data.*"]))
 
 
+def kafka_read(req):
+    reader = spark.read.format("kafka").option("kafka.bootstrap.servers", req["bootstrap"]).option("subscribe", req["topic"])
+    for k, v in (req.get("options") or {}).items():
+        reader = reader.option(k, v)
+    df = reader.load().withColumn("json_data", from_json(col("value").cast("string"), req["schema"]))
+    return {"lines": sorted(df.selectExpr(*req["select"]).toJSON().collect())}
+
+
 def run_stream(req):
     q = streaming_test.start_query(spark, req["bootstrap"], req["path"], req["checkpoint"])
     try:
@@ -93,6 +105,8 @@ def handle(req):
         return {}
     if op == "stream":
         return run_stream(req)
+    if op == "kafka_read":
+        return kafka_read(req)
     if op == "read_json":
         return {"lines": sorted(spark.read.json(req["path"]).toJSON().collect())}
     raise ValueError("unknown op " + op)

@@ -1,7 +1,8 @@
 /**
- * Spark SQL parity with Spark 3.5 itself, in one process so that both comparisons share one
- * Spark session: from_json (from-json-parity.ts, issue 10 item 6) and the JSON writer
- * (writer-parity.ts, item 5).
+ * Spark SQL parity with Spark 3.5 itself, in one process so that the comparisons share one
+ * Spark session: from_json (from-json-parity.ts, issue 10 item 6), the JSON writer
+ * (writer-parity.ts, item 5) and the Kafka source options (kafka-source-parity.ts, issue 8).
  */
 import './from-json-parity.js'
 import './writer-parity.js'
+import './kafka-source-parity.js'

@@ -33,6 +33,7 @@ describe('source options', () => {
       bootstrapServers: ['a:9092', 'b:9093'],
       subscription: { kind: 'subscribe', topics: ['x', 'y', 'z'] },
       startingOffsets: 'latest',
+      startingTimestamps: undefined,
       maxOffsetsPerTrigger: 5000,
       minOffsetsPerTrigger: 100,
       maxTriggerDelayMs: 30_000,
@@ -91,6 +92,29 @@ describe('source options', () => {
     assert.deepEqual(parse(job({ source: { subscribe: undefined, assign: { t: [2], u: ['0'] } } })).source.subscription, {
       kind: 'assign',
       partitions: { t: [2], u: [0] },
+    })
+  })
+
+  test('startingTimestamp, startingOffsetsByTimestamp and the strategy, in Spark\'s order of preference', () => {
+    const s = (source: Record<string, unknown>) => parse(job({ source })).source.startingTimestamps
+    assert.equal(s({}), undefined, 'neither set: startingOffsets decides')
+    assert.deepEqual(s({ startingTimestamp: '1700000000000' }), { kind: 'global', timestamp: 1_700_000_000_000, strategy: 'error' })
+    assert.deepEqual(s({ startingOffsetsByTimestamp: '{"t":{"0":5,"1":"6"}}', startingOffsetsByTimestampStrategy: 'LATEST' }), {
+      kind: 'perPartition',
+      timestamps: { t: { '0': 5, '1': 6 } },
+      strategy: 'latest',
+    })
+    assert.deepEqual(s({ startingOffsetsByTimestamp: { t: { 0: 7 } } }), { kind: 'perPartition', timestamps: { t: { '0': 7 } }, strategy: 'error' }, 'a YAML map')
+    // startingTimestamp wins over startingOffsetsByTimestamp, both over startingOffsets.
+    const both = parse(job({ source: { startingTimestamp: 9, startingOffsetsByTimestamp: { t: { 0: 7 } }, startingOffsets: 'earliest' } })).source
+    assert.deepEqual(both.startingTimestamps, { kind: 'global', timestamp: 9, strategy: 'error' })
+    // Keys are case-insensitive, as in Spark.
+    assert.deepEqual(s({ startingtimestamp: 3 }), { kind: 'global', timestamp: 3, strategy: 'error' })
+    // With a shard, per-partition timestamps keep the shard's partitions only.
+    assert.deepEqual(s({ shard: '1/2', startingOffsetsByTimestamp: { t: { 0: 1, 1: 2, 2: 3, 3: 4 } } }), {
+      kind: 'perPartition',
+      timestamps: { t: { '1': 2, '3': 4 } },
+      strategy: 'error',
     })
   })
 

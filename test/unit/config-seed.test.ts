@@ -14,6 +14,7 @@ const expected: JobConfig = {
     bootstrapServers: ['127.0.0.1:9092'],
     subscription: { kind: 'subscribe', topics: ['pySparkTest'] },
     startingOffsets: 'earliest',
+    startingTimestamps: undefined,
     maxOffsetsPerTrigger: 2000,
     minOffsetsPerTrigger: undefined,
     maxTriggerDelayMs: 900_000,
