@@ -6,10 +6,11 @@
  * Prints {"recordsPerSecond": n} on stdout.
  */
 import { decompress as zstdDecompress } from '@mongodb-js/zstd'
-import { CompressionCodecs, CompressionTypes } from 'kafkajs'
+import kafkajs from 'kafkajs'
 import { compressFrame, decompressFrame } from 'lz4-napi'
 import { kafkajsPipeline } from './drain-lib.js'
 
+const { CompressionCodecs, CompressionTypes } = kafkajs
 // kafkajs reads gzip itself; lz4 and zstd need codecs registered, as a user of kafkajs would
 // (here the native addons sluice uses, so the codec is not what differs).
 CompressionCodecs[CompressionTypes.LZ4] = () => ({ compress: async (e: { buffer: Buffer }) => compressFrame(e.buffer), decompress: (b: Buffer) => decompressFrame(b) })

@@ -84,10 +84,13 @@ export function spawnSpark(args: string[], onLine: (o: Record<string, unknown>) 
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let err = ''
+  const first: string[] = []
   child.stderr!.on('data', (d: Buffer) => {
-    err = (err + d.toString()).slice(-8000)
+    // Keep the first lines that name an exception (the cause) and the tail.
+    for (const line of d.toString().split('\n')) if (/Exception|Error:/.test(line) && first.length < 5) first.push(line.slice(0, 400))
+    err = (err + d.toString()).slice(-3000)
   })
-  ;(child as ChildProcess & { stderrTail: () => string }).stderrTail = () => err
+  ;(child as ChildProcess & { stderrTail: () => string }).stderrTail = () => `${first.join('\n')}\n…\n${err}`
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return
     try {

@@ -215,7 +215,21 @@ async function drainOnMock(dir: string): Promise<void> {
 }
 
 async function realEnv(topics: { name: string; config?: Record<string, string> }[]): Promise<{ env: Record<string, string>; stop: () => Promise<void>; version: string }> {
-  const kafka = await startKafkaReal({ topics: topics.map((t) => ({ name: t.name, partitions: PARTITIONS, config: t.config })) })
+  const kafka = await startKafkaReal({})
+  for (const t of topics) {
+    // Under load the admin's wait for leaders can time out ("does not host this topic-partition"): retry.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await kafka.createTopic({ name: t.name, partitions: PARTITIONS, replication: 1, config: t.config })
+        break
+      } catch (err) {
+        if (/already exists/i.test(String(err))) break
+        if (attempt >= 5) throw err
+        log(`creating ${t.name}: ${String(err)}; retrying`)
+        await new Promise((r) => setTimeout(r, 2000))
+      }
+    }
+  }
   const s3 = await startS3rver({ buckets: ['bench'], inChildProcess: true })
   const env = { KAFKA_BOOTSTRAP: kafka.bootstrap, S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY, AWS_REGION: 'us-east-1' }
   return {
