@@ -50,7 +50,8 @@ export interface SteadyResult {
   workers: number
   maxOffsetsPerTrigger: number
   coalesce: number
-  /** Records committed per second over the load window. */
+  /** Records written per second: those committed by the end (the lag back to 0, or drainSeconds
+   * after the load) over the time from the load's start to then. */
   throughput: number
   latencySec: { p50: number; p99: number; max: number; samples: number }
   bounded: boolean
@@ -342,7 +343,8 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     loadgenExit = c
   })
   let loadEnd = Number.POSITIVE_INFINITY
-  let committedAtLoadEnd = 0
+  let committedAtEnd = 0
+  let tEnd = 0
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000))
     const t = (performance.now() - t0) / 1000
@@ -353,10 +355,9 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     const behind = Math.max(0, high - c)
     const passed = hw.find((p) => p[1] > c)
     lag.push([Number(t.toFixed(1)), behind, behind === 0 || passed === undefined ? 0 : Number((t - passed[0]).toFixed(1))])
-    if (loadDone && loadEnd === Number.POSITIVE_INFINITY) {
-      loadEnd = t
-      committedAtLoadEnd = c
-    }
+    if (loadDone && loadEnd === Number.POSITIVE_INFINITY) loadEnd = t
+    committedAtEnd = c
+    tEnd = t
     if (loadDone && (behind === 0 || t > loadEnd + o.drainSeconds)) break
   }
   job.kill('SIGTERM')
@@ -395,7 +396,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     workers: o.workers,
     maxOffsetsPerTrigger: o.maxOffsetsPerTrigger,
     coalesce: o.coalesce,
-    throughput: Math.round(committedAtLoadEnd / Math.max(1, loadEnd)),
+    throughput: Math.round(committedAtEnd / Math.max(1, tEnd)),
     latencySec: { p50: r2(weightedQuantile(samples, 0.5)), p99: r2(weightedQuantile(samples, 0.99)), max: r2(Math.max(...samples.map((x) => x.latency))), samples: samples.length },
     bounded: s * (loadEnd / 2) < 2 * o.rate * o.triggerSec,
     lagSlopePerSec: Math.round(s),

@@ -10,7 +10,7 @@ const FONT = 'font-family="Helvetica,Arial,sans-serif"'
 export function fmtNum(n: number): string {
   if (!Number.isFinite(n)) return '–'
   if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)}M`
-  if (Math.abs(n) >= 1e4) return `${Math.round(n / 1e3)}k`
+  if (Math.abs(n) >= 1e4) return `${Number((n / 1e3).toFixed(Math.abs(n) >= 1e5 ? 0 : 1))}k`
   if (Math.abs(n) >= 100) return String(Math.round(n))
   return String(Number(n.toFixed(2)))
 }
