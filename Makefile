@@ -14,12 +14,12 @@ include mk/kafka.mk
 include mk/s3.mk
 include mk/secauth.mk
 
-.PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo bench clean
+.PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo clean
 
 help:
 	@echo "make demo   - run the seed job on the embedded Kafka + S3 stack (DEMO_SECONDS=$(DEMO_SECONDS))"
 	@echo "make test   - typecheck, lint, unit and integration tests"
-	@echo "make bench  - drain benchmark (kcat vs kafkajs pipeline vs sluice) and metrics overhead"
+	@echo "make bench  - the full benchmark suite (mk/bench.mk; make bench-quick: under 5 minutes) → BENCHMARKS.md"
 
 # Debian packages: installed when running as root, otherwise named in a clear message.
 system-deps:
@@ -64,12 +64,6 @@ test: typecheck lint test-unit test-deploy test-integration test-spark
 demo: build
 	node dist/tools/demo.js
 
-bench: build
-	node dist/bench/drain.js
-	node dist/bench/metrics-overhead.js
-	node dist/bench/memory.js
-	node dist/tools/gen-benchmarks-md.js
-
 include mk/deploy.mk
 
 clean:
@@ -77,3 +71,4 @@ clean:
 
 include mk/spark.mk
 include mk/cli.mk
+include mk/bench.mk

@@ -26,15 +26,18 @@ def session(master="local[2]", conf=None):
     return builder.getOrCreate()
 
 
-def start_query(spark, bootstrap, path, checkpoint):
-    df = (
+def start_query(spark, bootstrap, path, checkpoint, topic="pySparkTest", max_offsets=2000, trigger=None, coalesce=3):
+    """The seed job; bench/spark_job.py overrides the topic, the batch cap (None: no cap), the
+    trigger (a DataStreamWriter.trigger keyword dict) and coalesce, the defaults are the seed's."""
+    reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", bootstrap)
-        .option("subscribe", "pySparkTest")
+        .option("subscribe", topic)
         .option("startingOffsets", "earliest")
-        .option("maxOffsetsPerTrigger", 2000)
-        .load()
     )
+    if max_offsets is not None:
+        reader = reader.option("maxOffsetsPerTrigger", max_offsets)
+    df = reader.load()
     parsed = df.select(
         from_json(col("value").cast("string"), SCHEMA).alias("json_data"),
         col("timestamp").alias("kafka_timestamp"),
@@ -43,12 +46,12 @@ def start_query(spark, bootstrap, path, checkpoint):
         "dth", date_format("kafka_timestamp", "yyyy-MM-dd-HH")
     )
     return (
-        parsed.coalesce(3)
+        parsed.coalesce(coalesce)
         .writeStream.format("json")
         .option("path", path)
         .option("checkpointLocation", checkpoint)
         .partitionBy("dt", "dth")
-        .trigger(processingTime="2 seconds")
+        .trigger(**(trigger or {"processingTime": "2 seconds"}))
         .outputMode("append")
         .start()
     )

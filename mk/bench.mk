@@ -1,0 +1,20 @@
+# Benchmarks (issue 12, issue 8): bench/suite.ts runs every contender side by side in one run and
+# writes bench/results/suite-*.json; tools/gen-benchmarks-md.ts turns the newest results into
+# BENCHMARKS.md and the SVG charts in bench/charts/. Benchmarks are never part of `make test`.
+#   make bench-quick   under 5 minutes: drain on the mock (no Spark), sluice steady ~40 s, 4-cell sweep
+#   make bench         the full suite (real broker, compressed topics, the Spark job in drain and
+#                      steady, 16-cell sweep, `sluice tune` applied; ~45-60 min on 2 cores), then the
+#                      earlier drain, metrics-overhead and memory benchmarks
+#   BENCH_SCENARIOS=drain-mock,steady make bench   a subset (drain-mock, drain-real, drain-compressed, steady, sweep, tune)
+.PHONY: bench bench-quick
+
+bench-quick: build
+	BENCH_PROFILE=quick node dist/bench/suite.js
+	node dist/tools/gen-benchmarks-md.js
+
+bench: build kafka-real spark-deps
+	BENCH_PROFILE=full node dist/bench/suite.js
+	node dist/bench/drain.js
+	node dist/bench/metrics-overhead.js
+	node dist/bench/memory.js
+	node dist/tools/gen-benchmarks-md.js
