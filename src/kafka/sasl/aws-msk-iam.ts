@@ -66,7 +66,7 @@ export function awsMskIamMechanism(spec: AwsMskIamSpec, broker: BrokerAddress, o
 }
 
 /**
- * The region to sign for: the job's (`awsRegion`… or spec.region), else the one in an MSK broker
+ * The region to sign for: spec.region when set, else the one in an MSK broker
  * host name, else AWS_REGION / AWS_DEFAULT_REGION; a SluiceError naming all three when none is set.
  */
 export function resolveMskRegion(configured: string | null, host: string, env: NodeJS.ProcessEnv = process.env): string {
