@@ -3,8 +3,10 @@
  * item 4), on a real Apache Kafka (the newest 4.x line of tools/kafka-real/versions, 1 broker)
  * with one topic of 32 partitions of ~100-byte JSON records (sluice loadgen).
  *
- *   (a) per partition: FetchClient.readRange per range, RANGES_IN_FLIGHT (8) ranges at once on
- *       one connection, pipelined one request ahead: what a writer task does today;
+ *   (a0) per partition, full size: FetchClient.readRange per range, RANGES_IN_FLIGHT (8) ranges
+ *       at once on one connection, pipelined one request ahead, every Fetch asking for
+ *       kafka.max.partition.fetch.bytes (4 MiB): what a writer task did before fetch-sizing.ts;
+ *   (a) the same with each Fetch sized to the rest of its range (FetchClient's default now);
  *   (b) multi-partition: one Fetch for every unfinished range of the broker, the next request
  *       sent as soon as the response is peeked (the same pipelining), every partition decoded.
  *
@@ -12,7 +14,7 @@
  *   - trigger: the seed job's batches, maxOffsetsPerTrigger 2000 over 32 partitions = 62 records
  *     per range, WINDOWS consecutive windows per repetition (request overhead dominates);
  *   - drain: each partition read whole (bytes dominate).
- * Both decode every record (same decoder), so the difference is requests and round trips.
+ * All decode every record (same decoder), so the differences are bytes, requests and round trips.
  * Reported: wall time (median of BENCH_REPS alternating repetitions, min-max), CPU-seconds of
  * this process (process.cpuUsage) and of the broker's JVM (/proc/<pid>/stat), requests sent.
  * Writes bench/results/fetch-partitions-<timestamp>.json.
@@ -34,11 +36,12 @@ const TOPIC = 'fetch-bench'
 const PARTITIONS = 32
 const PER_PARTITION = Number(process.env.BENCH_PER_PARTITION ?? 20_000)
 const REPS = Number(process.env.BENCH_REPS ?? 5)
-const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 60)
+const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 30)
 const PER_TRIGGER = 2000
 const RANGES_IN_FLIGHT = 8
 const PARTITION_MAX_BYTES = 4 << 20
 const FETCH_MAX_BYTES = 50 << 20
+const SIZED_PARTITION_BYTES = 64 << 10
 
 interface Range {
   partition: number
@@ -61,8 +64,8 @@ function brokerCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
-async function perPartition(leader: BrokerAddress, ranges: Range[][]): Promise<{ requests: number; records: number }> {
-  const fc = new FetchClient({ clientId: 'bench-a', requestTimeoutMs: 30_000, maxPartitionFetchBytes: PARTITION_MAX_BYTES, fetchMaxBytes: FETCH_MAX_BYTES, fetchMaxWaitMs: 500 })
+async function perPartition(leader: BrokerAddress, ranges: Range[][], partitionMaxBytes: number, sizeFetchesToRange = false): Promise<{ requests: number; records: number }> {
+  const fc = new FetchClient({ clientId: 'bench-a', requestTimeoutMs: 30_000, maxPartitionFetchBytes: partitionMaxBytes, fetchMaxBytes: FETCH_MAX_BYTES, fetchMaxWaitMs: 500, sizeFetchesToRange })
   let requests = 0
   let records = 0
   try {
@@ -85,7 +88,7 @@ async function perPartition(leader: BrokerAddress, ranges: Range[][]): Promise<{
 }
 
 /** One Fetch body for many partitions of TOPIC (v4-v11, no fetch session). */
-function writeMultiFetch(w: RequestWriter, v: number, parts: { partition: number; offset: number }[]): void {
+function writeMultiFetch(w: RequestWriter, v: number, parts: { partition: number; offset: number; maxBytes: number }[]): void {
   w.int32(-1).int32(500).int32(1).int32(FETCH_MAX_BYTES).int8(0)
   if (v >= 7) w.int32(0).int32(-1)
   w.int32(1).string(TOPIC).int32(parts.length)
@@ -94,7 +97,7 @@ function writeMultiFetch(w: RequestWriter, v: number, parts: { partition: number
     if (v >= 9) w.int32(-1)
     w.int64(p.offset)
     if (v >= 5) w.int64(-1)
-    w.int32(PARTITION_MAX_BYTES)
+    w.int32(p.maxBytes)
   }
   if (v >= 7) w.int32(0)
   if (v >= 11) w.string('')
@@ -134,7 +137,7 @@ function readMultiFetch(body: Buffer, v: number): { partition: number; errorCode
   return out
 }
 
-async function multiPartition(leader: BrokerAddress, ranges: Range[][]): Promise<{ requests: number; records: number }> {
+async function multiPartition(leader: BrokerAddress, ranges: Range[][], partitionMaxBytes: number): Promise<{ requests: number; records: number }> {
   const conn = new BrokerConnection(leader, 'bench-b', 30_000)
   await conn.connect()
   let requests = 0
@@ -144,8 +147,13 @@ async function multiPartition(leader: BrokerAddress, ranges: Range[][]): Promise
     for (const batch of ranges) {
       const byPartition = new Map(batch.map((r) => [r.partition, r]))
       const next = new Map(batch.map((r) => [r.partition, r.start]))
+      // Only the first partition of a response gets a whole batch larger than its limit
+      // (KIP-74); the others get it cut, so their limit doubles until it fits (as FetchClient).
+      const size = new Map(batch.map((r) => [r.partition, partitionMaxBytes]))
       const send = (): Promise<Buffer> | null => {
-        const parts = batch.filter((r) => next.get(r.partition)! < r.end).map((r) => ({ partition: r.partition, offset: next.get(r.partition)! }))
+        const parts = batch
+          .filter((r) => next.get(r.partition)! < r.end)
+          .map((r) => ({ partition: r.partition, offset: next.get(r.partition)!, maxBytes: size.get(r.partition)! }))
         if (parts.length === 0) return null
         requests++
         return conn.request(API_FETCH, v, (w) => writeMultiFetch(w, v, parts))
@@ -158,7 +166,9 @@ async function multiPartition(leader: BrokerAddress, ranges: Range[][]): Promise
         for (const p of parts) {
           if (p.errorCode !== 0) throw new Error(`partition ${p.partition}: error ${p.errorCode}`)
           const r = byPartition.get(p.partition)!
-          next.set(p.partition, peekRecordSet(body, p.start, p.end, from.get(p.partition)!, r.end).nextOffset)
+          const peek = peekRecordSet(body, p.start, p.end, from.get(p.partition)!, r.end)
+          next.set(p.partition, peek.nextOffset)
+          if (peek.batches === 0 && peek.partial) size.set(p.partition, Math.min(size.get(p.partition)! * 2, 256 << 20))
         }
         inflight = send()
         for (const p of parts) {
@@ -210,37 +220,46 @@ async function main(): Promise<void> {
       ends.map((end, p) => ({ partition: p, start: Math.min(w * perRange, end), end: Math.min((w + 1) * perRange, end) })).filter((r) => r.end > r.start),
     )
     const drain: Range[][] = [ends.map((end, p) => ({ partition: p, start: 0, end }))]
-    const shapes = { trigger, drain }
+    // (a0) FetchClient asking for the full 4 MiB on every Fetch (before fetch-sizing.ts): a
+    // range of 62 records then carries up to 4 MiB past its end; (a) FetchClient as it is,
+    // each Fetch sized to the rest of its range; (b) one multi-partition Fetch, 64 KiB per
+    // partition for trigger-sized ranges (sized as (a) would), 4 MiB for the drain.
+    const shapes: [string, Range[][], number][] = [
+      ['trigger', trigger, SIZED_PARTITION_BYTES],
+      ['drain', drain, PARTITION_MAX_BYTES],
+    ]
     const result: Record<string, unknown> = {}
-    for (const [shape, ranges] of Object.entries(shapes)) {
-      const a: Run[] = []
-      const b: Run[] = []
-      await perPartition(leader, ranges) // warm-up (JIT, page cache), not counted
-      await multiPartition(leader, ranges)
+    for (const [shape, ranges, multiBytes] of shapes) {
+      const contenders: [string, () => Promise<{ requests: number; records: number }>][] = [
+        ['perPartitionFull', () => perPartition(leader, ranges, PARTITION_MAX_BYTES, false)],
+        ['perPartitionSized', () => perPartition(leader, ranges, PARTITION_MAX_BYTES, true)],
+        ['multiPartition', () => multiPartition(leader, ranges, multiBytes)],
+      ]
+      const runs = new Map<string, Run[]>(contenders.map(([n]) => [n, []]))
+      for (const [, fn] of contenders) await fn() // warm-up (JIT, page cache), not counted
       for (let rep = 0; rep < REPS; rep++) {
-        const order = rep % 2 === 0 ? ['a', 'b'] : ['b', 'a']
-        for (const which of order) {
-          if (which === 'a') a.push(await measure(() => perPartition(leader, ranges), pid))
-          else b.push(await measure(() => multiPartition(leader, ranges), pid))
-        }
+        const order = rep % 2 === 0 ? contenders : [...contenders].reverse()
+        for (const [name, fn] of order) runs.get(name)!.push(await measure(fn, pid))
       }
-      const sa = summarise(a)
-      const sb = summarise(b)
+      const sum = Object.fromEntries([...runs].map(([n, r]) => [n, summarise(r)]))
+      const ratio = (x: number, y: number) => (y > 0 ? Math.round((x / y) * 100) / 100 : null)
+      const full = sum.perPartitionFull!
+      const sized = sum.perPartitionSized!
+      const multi = sum.multiPartition!
       result[shape] = {
         ranges: ranges.reduce((n, r) => n + r.length, 0),
-        perPartition: sa,
-        multiPartition: sb,
-        wallRatio: Math.round((sa.wallMs / sb.wallMs) * 100) / 100,
-        cpuRatio: Math.round((sa.cpuMs / sb.cpuMs) * 100) / 100,
-        brokerCpuRatio: sb.brokerCpuMs > 0 ? Math.round((sa.brokerCpuMs / sb.brokerCpuMs) * 100) / 100 : null,
+        ...sum,
+        sizing: { wall: ratio(full.wallMs, sized.wallMs), cpu: ratio(full.cpuMs, sized.cpuMs), brokerCpu: ratio(full.brokerCpuMs, sized.brokerCpuMs) },
+        multiOverSized: { wall: ratio(sized.wallMs, multi.wallMs), cpu: ratio(sized.cpuMs, multi.cpuMs), brokerCpu: ratio(sized.brokerCpuMs, multi.brokerCpuMs) },
       }
+      process.stderr.write(`${shape}: ${JSON.stringify(result[shape])}\n`)
     }
     await writeResult('fetch-partitions', {
       kafka: kafka.version,
       partitions: PARTITIONS,
       recordsPerPartition: PER_PARTITION,
       reps: REPS,
-      note: 'machine shared with other jobs; ratios are per-partition / multi-partition (above 1: multi-partition is cheaper)',
+      note: 'machine shared with other jobs (load average ~15); sizing = perPartitionFull / perPartitionSized, multiOverSized = perPartitionSized / multiPartition (above 1: the second is cheaper)',
       ...result,
     })
   } finally {

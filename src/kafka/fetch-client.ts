@@ -13,6 +13,7 @@ import { BrokerConnection } from './broker-connection.js'
 import { fetchVersion, readFetchResponse, writeFetchRequest } from './fetch-protocol.js'
 import { API_FETCH, isRetriableKafkaError, kafkaErrorName } from './protocol-codec.js'
 import { inflateAsyncBatches } from './codecs/index.js'
+import { FetchSizer } from './fetch-sizing.js'
 import { decodeRecordSet, peekRecordSet } from './record-batch.js'
 import type {
   BrokerAddress,
@@ -30,9 +31,12 @@ const MAX_PARTITION_FETCH_BYTES = 256 * 1024 * 1024
 export class FetchClient {
   #opts: FetchClientOptions
   #connections = new Map<string, BrokerConnection>()
+  /** Sizes each Fetch to what its range still needs (fetch-sizing.ts). */
+  #sizer: FetchSizer
 
   constructor(opts: FetchClientOptions) {
     this.#opts = { ...opts }
+    this.#sizer = new FetchSizer(opts.maxPartitionFetchBytes, opts.sizeFetchesToRange ?? true)
   }
 
   async #connection(broker: BrokerAddress): Promise<BrokerConnection> {
@@ -74,8 +78,11 @@ export class FetchClient {
       throw withRange(err, range)
     })
     const version = fetchVersion(conn)
-    let partitionMaxBytes = this.#opts.maxPartitionFetchBytes
+    const key = `${topic}:${partition}`
     let offset = range.start
+    // At least what a batch too large for the limit made it grow to (see 'partial' below).
+    let grown = 0
+    let partitionMaxBytes = this.#sizer.size(key, end - offset)
     let stalled = 0
     let inflight: Promise<Buffer> | null = this.#send(conn, version, range, offset, partitionMaxBytes)
     try {
@@ -99,12 +106,14 @@ export class FetchClient {
         const fetchedFrom = offset
         offset = peek.nextOffset
         result.nextOffset = Math.min(offset, end)
+        this.#sizer.learn(key, peek.bytes, offset - fetchedFrom)
         if (!peek.reachedEnd && offset < end) {
           if (peek.batches > 0) {
             stalled = 0
+            partitionMaxBytes = Math.max(grown, this.#sizer.size(key, end - offset))
           } else if (peek.partial) {
             // One batch is larger than the fetch size: grow it for this range.
-            partitionMaxBytes = Math.min(partitionMaxBytes * 2, MAX_PARTITION_FETCH_BYTES)
+            grown = partitionMaxBytes = Math.min(partitionMaxBytes * 2, MAX_PARTITION_FETCH_BYTES)
             if (++stalled > MAX_STALLED_FETCHES) throw stallError(range, offset, 'partial')
           } else if (logEnd(pf, this.#opts.isolationLevel) >= 0 && logEnd(pf, this.#opts.isolationLevel) <= offset) {
             // The log ends before the range does (deleted or truncated records).

@@ -98,6 +98,8 @@ function varlong(b: Buffer): number {
 export interface RecordSetPeek {
   nextOffset: number
   batches: number
+  /** Bytes of the whole batches walked that hold offsets below rangeEnd (from `start`). */
+  bytes: number
   partial: boolean
   reachedEnd: boolean
 }
@@ -114,7 +116,7 @@ export function peekRecordSet(
   fromOffset: number,
   rangeEnd: number,
 ): RecordSetPeek {
-  const out: RecordSetPeek = { nextOffset: fromOffset, batches: 0, partial: false, reachedEnd: false }
+  const out: RecordSetPeek = { nextOffset: fromOffset, batches: 0, bytes: 0, partial: false, reachedEnd: false }
   let pos = start
   while (pos < end) {
     if (end - pos < BATCH_HEADER) {
@@ -138,6 +140,7 @@ export function peekRecordSet(
     }
     const lastOffset = baseOffset + data.readInt32BE(pos + 23)
     if (lastOffset >= out.nextOffset) out.nextOffset = lastOffset + 1
+    out.bytes = batchEnd - start
     pos = batchEnd
     if (out.nextOffset >= rangeEnd) {
       out.reachedEnd = true

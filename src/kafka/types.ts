@@ -108,6 +108,10 @@ export interface FetchClientOptions {
   clientId: string
   requestTimeoutMs: number
   maxPartitionFetchBytes: number
+  /** Default true: each Fetch asks for what the rest of its range needs, learned per partition,
+   * at most maxPartitionFetchBytes (fetch-sizing.ts). false: always maxPartitionFetchBytes
+   * (the baseline of bench/fetch-partitions.bench.ts). */
+  sizeFetchesToRange?: boolean | undefined
   fetchMaxBytes: number
   fetchMaxWaitMs: number
   /** Default read_uncommitted. read_committed: Fetch stops at the last stable offset and the

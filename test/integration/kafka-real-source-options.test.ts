@@ -163,6 +163,16 @@ function produceWithKcat(topic: string, value: string, args: string[]): Promise<
   })
 }
 
+/** 60 batches of 50 records (~100 bytes each, ~5 KB a batch) in 'many', once. */
+let manyFilled = false
+async function fillMany(): Promise<void> {
+  if (manyFilled) return
+  manyFilled = true
+  for (let b = 0; b < 60; b++) {
+    await producer.send({ topic: 'many', messages: Array.from({ length: 50 }, (_, i) => ({ value: `m-${b * 50 + i}-${'z'.repeat(80)}` })) })
+  }
+}
+
 describe('Fetch size limits', () => {
   async function readAll(topic: string, end: number, o: { maxPartitionFetchBytes: number; fetchMaxBytes: number }, start = 0) {
     const [host, port] = kafka.brokers[0]!.split(':') as [string, string]
@@ -204,11 +214,42 @@ describe('Fetch size limits', () => {
     assert.deepEqual(mid.values, want.slice(321, 722))
   })
 
-  test('one Fetch response carries many batches and ends inside the last one; the range reads each offset once', async () => {
-    // 60 batches of 50 records (~100 bytes each): ~5 KB a batch.
-    for (let b = 0; b < 60; b++) {
-      await producer.send({ topic: 'many', messages: Array.from({ length: 50 }, (_, i) => ({ value: `m-${b * 50 + i}-${'z'.repeat(80)}` })) })
+  test('a short range of a long backlog: after the first read of the partition, a Fetch carries about the range, not 4 MiB past it', async () => {
+    // 'many' holds 3000 records of ~100 bytes (~300 KB).
+    await fillMany()
+    const [host, port] = kafka.brokers[0]!.split(':') as [string, string]
+    const leader = { nodeId: 1, host, port: Number(port) }
+    const STARTS = [0, 300, 600, 900]
+    const bytesOf = async (sizeFetchesToRange: boolean) => {
+      const fc = new FetchClient({ clientId: 'fetch-sizing', requestTimeoutMs: 20_000, maxPartitionFetchBytes: 4 << 20, fetchMaxBytes: 50 << 20, fetchMaxWaitMs: 100, sizeFetchesToRange })
+      const got: number[] = []
+      try {
+        for (const start of STARTS) {
+          let n = 0
+          const r = await fc.readRange({ topic: 'many', partition: 0, start, end: start + 60, leader }, (chunk) => {
+            n += chunk.count
+          })
+          assert.equal(n, 60)
+          got.push(r.bytes)
+        }
+      } finally {
+        await fc.close()
+      }
+      return got
     }
+    const full = await bytesOf(false)
+    const sized = await bytesOf(true)
+    assert.equal(sized[0], full[0], 'the first read of a partition asks for the full limit')
+    // The first read, from offset 0 with 4 MiB, carried the whole partition: full[0] bytes.
+    for (let i = 1; i < 4; i++) {
+      const rest = (full[0]! * (3000 - STARTS[i]!)) / 3000
+      assert.ok(full[i]! > 0.8 * rest, `without sizing, a 60-record range fetches the rest of the partition: ${full[i]} of ~${Math.round(rest)} bytes`)
+      assert.ok(sized[i]! < 90_000, `sized, it fetches about its 64 KiB floor: ${sized[i]} bytes`)
+    }
+  })
+
+  test('one Fetch response carries many batches and ends inside the last one; the range reads each offset once', async () => {
+    await fillMany()
     const [host, port] = kafka.brokers[0]!.split(':') as [string, string]
     const conn = new BrokerConnection({ nodeId: 1, host, port: Number(port) }, 'fetch-sizes', 20_000)
     await conn.connect()

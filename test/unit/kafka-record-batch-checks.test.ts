@@ -105,5 +105,5 @@ test('a range that ends inside a compacted gap ends at its planned end (decode a
   assert.equal(dec.reachedEnd, true)
   assert.equal(dec.nextOffset, 7)
   const peek = peekRecordSet(data, 0, data.length, 2, 7)
-  assert.deepEqual(peek, { nextOffset: 7, batches: 1, partial: false, reachedEnd: true })
+  assert.deepEqual(peek, { nextOffset: 7, batches: 1, bytes: 0, partial: false, reachedEnd: true }, 'a batch past the range holds no bytes of it')
 })

@@ -204,19 +204,20 @@ test('peekRecordSet (headers only) agrees with the full decode on where to fetch
   const b = encodeBatch({ baseOffset: 10, baseTimestamp: 1, records: recs(0, 10, 'b'), codec: 1 })
   const c = encodeBatch({ baseOffset: 20, baseTimestamp: 1, records: recs(0, 10, 'c'), control: true })
   const whole = Buffer.concat([a, b, c])
-  const cases: [Buffer, number, number][] = [
-    [whole, 0, 100],
-    [whole, 5, 12],
-    [whole, 12, 30],
-    [Buffer.concat([a, b.subarray(0, 40)]), 0, 100],
-    [Buffer.alloc(0), 7, 100],
+  // The last number: bytes of the whole batches walked that hold offsets of the range.
+  const cases: [Buffer, number, number, number][] = [
+    [whole, 0, 100, whole.length],
+    [whole, 5, 12, a.length + b.length],
+    [whole, 12, 30, whole.length],
+    [Buffer.concat([a, b.subarray(0, 40)]), 0, 100, a.length],
+    [Buffer.alloc(0), 7, 100, 0],
   ]
-  for (const [data, from, to] of cases) {
+  for (const [data, from, to, bytes] of cases) {
     const peek = peekRecordSet(data, 0, data.length, from, to)
     const full = decodeRecordSet(data, 0, data.length, 't', 0, from, to)
     assert.deepEqual(
       peek,
-      { nextOffset: full.nextOffset, batches: full.batches, partial: full.partial, reachedEnd: full.reachedEnd },
+      { nextOffset: full.nextOffset, batches: full.batches, bytes, partial: full.partial, reachedEnd: full.reachedEnd },
       `[${from}, ${to}) over ${data.length} bytes`,
     )
   }
