@@ -262,7 +262,7 @@ export function suiteSections(newest: Map<string, Meta>, chartsDir: string, char
   const lines = [
     '## The suite: `make bench` / `make bench-quick`',
     '',
-    '`make bench-quick` (under 5 minutes: drain on the mock without Spark, fewer records and repetitions, steady 40 s for sluice only, a 4-cell sweep) and `make bench` (everything: also the real broker, compressed topics, the Spark job in drain and steady, a 16-cell sweep, `sluice tune` applied) run `bench/suite.ts`; results are JSON in `bench/results/suite-*.json`, charts in `bench/charts/`. Each section names its run: sections can come from different runs (the newest result of each scenario).',
+    '`make bench-quick` (sized for under 5 minutes on 2 idle cores: drain on the mock without Spark, fewer records and repetitions, steady 40 s for sluice only, a 4-cell sweep) and `make bench` (everything: also the real broker, compressed topics, the Spark job in drain and steady, a 16-cell sweep, `sluice tune` applied) run `bench/suite.ts`; results are JSON in `bench/results/suite-*.json`, charts in `bench/charts/`. Each section names its run: sections can come from different runs (the newest result of each scenario).',
     '',
     ...targets(mock, real, steady),
   ]
