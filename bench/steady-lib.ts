@@ -10,8 +10,8 @@
  * - end-to-end latency: for every batch listed in `_spark_metadata`, the file's commit time
  *   (LastModified on S3, mtime on file://) minus the Kafka timestamp of its rows (`kafka_timestamp`),
  *   on a sample of rows from each output file (byte ranges at random offsets), weighted by file size;
- * - bounded: the least-squares slope of lag over the second half of the load, times half the load
- *   duration, stays under two triggers' worth of records;
+ * - bounded: the lag in seconds grows by less than 0.1 s per second over the second half of the
+ *   load (least-squares slope; a job that keeps up has a flat sawtooth);
  * - RSS of the job's whole process tree over time (bench/proc-tree.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -55,7 +55,8 @@ export interface SteadyResult {
   throughput: number
   latencySec: { p50: number; p99: number; max: number; samples: number }
   bounded: boolean
-  lagSlopePerSec: number
+  /** Seconds of lag gained per second over the second half of the load (lagSecondsTrend). */
+  lagTrend: number
   maxLagRecords: number
   maxLagSec: number
   /** [t, lag records, lag seconds] each second from the start of the load. */
@@ -228,6 +229,15 @@ function slope(points: [number, number][]): number {
   return den === 0 ? 0 : num / den
 }
 
+/** Lag is bounded when the lag in seconds grows by less than 0.1 s per second over the second half of the load. */
+export const BOUNDED_TREND = 0.1
+
+/** Least-squares slope of the lag in seconds over t in [seconds/2, seconds] (inside the load: it
+ * starts after the job is up and lasts at least `seconds`). Shared with tools/benchmarks-suite-md.ts. */
+export function lagSecondsTrend(lag: [number, number, number][], seconds: number): number {
+  return slope(lag.filter((p) => p[0] >= seconds / 2 && p[0] <= seconds).map((p) => [p[0], p[2]] as [number, number]))
+}
+
 const sumOffsets = (o: Record<string, Record<string, number>> | undefined, topic: string): number => Object.values(o?.[topic] ?? {}).reduce((a, n) => a + n, 0)
 
 /** Spark's committed position: offsets/N of the newest commits/N in a file:// checkpoint. */
@@ -382,9 +392,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     return []
   })
   s3.destroy()
-  const during = lag.filter((p) => p[0] <= loadEnd)
-  const secondHalf = during.filter((p) => p[0] >= loadEnd / 2).map((p) => [p[0], p[1]] as [number, number])
-  const s = slope(secondHalf)
+  const s = lagSecondsTrend(lag, o.seconds)
   const r2 = (x: number): number => Number(x.toFixed(2))
   return {
     contender: o.contender,
@@ -398,8 +406,8 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     coalesce: o.coalesce,
     throughput: Math.round(committedAtEnd / Math.max(1, tEnd)),
     latencySec: { p50: r2(weightedQuantile(samples, 0.5)), p99: r2(weightedQuantile(samples, 0.99)), max: r2(Math.max(...samples.map((x) => x.latency))), samples: samples.length },
-    bounded: s * (loadEnd / 2) < 2 * o.rate * o.triggerSec,
-    lagSlopePerSec: Math.round(s),
+    bounded: s < BOUNDED_TREND,
+    lagTrend: Number(s.toFixed(3)),
     maxLagRecords: Math.max(0, ...lag.map((p) => p[1])),
     maxLagSec: Math.max(0, ...lag.map((p) => p[2])),
     lag,

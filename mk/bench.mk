@@ -1,9 +1,9 @@
 # Benchmarks (issue 12, issue 8): bench/suite.ts runs every contender side by side in one run and
 # writes bench/results/suite-*.json; tools/gen-benchmarks-md.ts turns the newest results into
 # BENCHMARKS.md and the SVG charts in bench/charts/. Benchmarks are never part of `make test`.
-#   make bench-quick   under 5 minutes: drain on the mock (no Spark), sluice steady ~40 s, 4-cell sweep
+#   make bench-quick   sized for < 5 minutes on 2 idle cores: drain on the mock (no Spark), sluice steady 40 s, 4-cell sweep
 #   make bench         the full suite (real broker, compressed topics, the Spark job in drain and
-#                      steady, 16-cell sweep, `sluice tune` applied; ~45-60 min on 2 cores), then the
+#                      steady, 16-cell sweep, `sluice tune` applied; an hour or more on 2 cores), then the
 #                      earlier drain, metrics-overhead and memory benchmarks
 #   BENCH_SCENARIOS=drain-mock,steady make bench   a subset (drain-mock, drain-real, drain-compressed, steady, sweep, tune)
 .PHONY: bench bench-quick
