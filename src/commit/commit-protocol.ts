@@ -42,6 +42,8 @@ export interface CommitProtocolOptions {
   /** This process's run id: the owner lease and every attempt id carry it. */
   runId: string
   compactInterval: number
+  /** The sink option `retention` (ms): TTL of `_spark_metadata` entries at log compaction. */
+  retentionMs?: number
   minBatchesToRetain: number
   allowMismatch: boolean
   /** The locations as the user wrote them (for messages). */
@@ -76,7 +78,7 @@ export class CommitProtocol {
   constructor(o: CommitProtocolOptions) {
     this.#o = o
     this.checkpoint = new CheckpointLog(o.checkpoint)
-    this.sinkLog = new FileSinkLog(o.output, { compactInterval: o.compactInterval })
+    this.sinkLog = new FileSinkLog(o.output, { compactInterval: o.compactInterval, ...(o.retentionMs === undefined ? {} : { retentionMs: o.retentionMs }) })
     this.lease = new OwnerLease(o.checkpoint, o.runId)
     this.#stores = { checkpoint: o.checkpoint, output: o.output, log: o.log, swept: new Set() }
   }

@@ -149,6 +149,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       output: this.#outputStore,
       runId: this.runId,
       compactInterval: c.sink.compactInterval,
+      ...(c.sink.retentionMs === undefined ? {} : { retentionMs: c.sink.retentionMs }),
       minBatchesToRetain: c.sink.minBatchesToRetain,
       allowMismatch: c.sink.allowCheckpointMismatch,
       checkpointUri: c.sink.checkpointLocation.original,
