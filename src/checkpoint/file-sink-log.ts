@@ -29,7 +29,7 @@ export interface FileSinkLogOptions {
    * not apply it (Spark's MetadataLogFileIndex builds its log without retention), so neither does
    * allFiles: the `.compact` file is what drops an expired entry, for every reader at once.
    */
-  retentionMs?: number
+  retentionMs?: number | undefined
   /** The clock retention is measured against (tests). */
   now?: () => number
 }
