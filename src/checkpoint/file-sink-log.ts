@@ -23,8 +23,15 @@ const DIR = '_spark_metadata/'
 export interface FileSinkLogOptions {
   /** spark.sql.streaming.fileSink.log.compactInterval (default 10). */
   compactInterval?: number
-  /** The sink option `retention` in ms: entries older than this are dropped at compaction/reading. */
-  retentionMs?: number
+  /**
+   * The sink option `retention` in ms (Spark 3.3+, FileStreamSinkLog.shouldRetain): an entry whose
+   * modificationTime is more than this before now is left out when the log compacts. Readers do
+   * not apply it (Spark's MetadataLogFileIndex builds its log without retention), so neither does
+   * allFiles: the `.compact` file is what drops an expired entry, for every reader at once.
+   */
+  retentionMs?: number | undefined
+  /** The clock retention is measured against (tests). */
+  now?: () => number
 }
 
 export function isCompactionBatch(batchId: number, interval: number): boolean {
@@ -67,6 +74,7 @@ export class FileSinkLog {
   readonly #store: Store
   readonly #defaultInterval: number
   readonly #retentionMs: number | undefined
+  readonly #now: () => number
   #interval: number | null = null
 
   constructor(store: Store, opts: FileSinkLogOptions = {}) {
@@ -82,6 +90,7 @@ export class FileSinkLog {
     this.#store = store
     this.#defaultInterval = interval
     this.#retentionMs = opts.retentionMs
+    this.#now = opts.now ?? Date.now
   }
 
   async #list(): Promise<Listing> {
@@ -170,9 +179,13 @@ export class FileSinkLog {
   /**
    * Commits batch `batchId`: writes `_spark_metadata/N`, or `N.compact` on a compaction batch
    * (previous compact + later batches + these files, deletes and expired entries removed).
-   * An existing entry → SLUICE_SINK_LOG_CONCURRENT.
+   * `replaced` (a compaction of the output, src/commit/compaction.ts; only on a compaction batch)
+   * names paths left out of the `.compact` file: Spark 3.5's readers ignore the `delete` action
+   * (allFiles returns every entry of the compact and later batches), so leaving an entry out of a
+   * `.compact` file is the only way to stop them reading a file. An existing entry →
+   * SLUICE_SINK_LOG_CONCURRENT.
    */
-  async add(batchId: number, files: readonly SinkFileStatus[]): Promise<void> {
+  async add(batchId: number, files: readonly SinkFileStatus[], replaced?: ReadonlySet<string>): Promise<void> {
     const interval = this.#intervalFrom(await this.#list())
     let body: string
     if (isCompactionBatch(batchId, interval)) {
@@ -181,9 +194,16 @@ export class FileSinkLog {
         interval,
         `when compacting batch ${batchId}`,
       )
-      for (const f of files) all.push(f)
-      body = serializeSinkLog(compactLogs(all, this.#retentionMs))
+      const kept = replaced === undefined || replaced.size === 0 ? all : all.filter((f) => !replaced.has(f.path))
+      for (const f of files) kept.push(f)
+      body = serializeSinkLog(compactLogs(kept, this.#retentionMs, this.#now()))
     } else {
+      if (replaced !== undefined && replaced.size > 0) {
+        throw new SluiceError(
+          'SLUICE_INTERNAL',
+          `batch ${batchId} is not a compaction batch of _spark_metadata (compactInterval ${interval}): files can only be replaced in a .compact entry`,
+        )
+      }
       body = serializeSinkLog(files)
     }
     const name = this.#name(batchId, interval)
@@ -205,7 +225,7 @@ export class FileSinkLog {
       interval,
       `while reading up to batch ${latest}`,
     )
-    return compactLogs(logs, this.#retentionMs)
+    return compactLogs(logs)
   }
 
   /**

@@ -42,6 +42,8 @@ export interface CommitProtocolOptions {
   /** This process's run id: the owner lease and every attempt id carry it. */
   runId: string
   compactInterval: number
+  /** The sink option `retention` (ms): TTL of `_spark_metadata` entries at log compaction. */
+  retentionMs?: number | undefined
   minBatchesToRetain: number
   allowMismatch: boolean
   /** The locations as the user wrote them (for messages). */
@@ -76,7 +78,7 @@ export class CommitProtocol {
   constructor(o: CommitProtocolOptions) {
     this.#o = o
     this.checkpoint = new CheckpointLog(o.checkpoint)
-    this.sinkLog = new FileSinkLog(o.output, { compactInterval: o.compactInterval })
+    this.sinkLog = new FileSinkLog(o.output, { compactInterval: o.compactInterval, retentionMs: o.retentionMs })
     this.lease = new OwnerLease(o.checkpoint, o.runId)
     this.#stores = { checkpoint: o.checkpoint, output: o.output, log: o.log, swept: new Set() }
   }
@@ -214,9 +216,10 @@ export class CommitProtocol {
   /**
    * The sink commit and commitOffsets: lease check → `_spark_metadata/N` (the point where Spark
    * readers see the batch) → `commits/N`; then the sweep and housekeeping. Returns the
-   * milliseconds of the sink-log write and of commits/N.
+   * milliseconds of the sink-log write and of commits/N. `replaced`: a compaction batch's files
+   * left out of `N.compact` (src/commit/compaction.ts).
    */
-  async commitBatch(batchId: number, files: readonly ObjectInfo[]): Promise<{ sinkLogMs: number; commitMs: number }> {
+  async commitBatch(batchId: number, files: readonly ObjectInfo[], replaced?: ReadonlySet<string>): Promise<{ sinkLogMs: number; commitMs: number }> {
     const t0 = performance.now()
     await this.lease.check(batchId)
     const statuses: SinkFileStatus[] = files.map((f) => ({
@@ -228,7 +231,7 @@ export class CommitProtocol {
       blockSize: S3A_BLOCK_SIZE,
       action: 'add',
     }))
-    await this.sinkLog.add(batchId, statuses)
+    await this.sinkLog.add(batchId, statuses, replaced)
     const t1 = performance.now()
     await this.checkpoint.writeCommit(batchId)
     const commitMs = performance.now() - t1

@@ -266,6 +266,17 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
        * shared equally by the tasks that can run at once), before open files are cut.
        */
       writerMemoryBytes: sink.writerMemory,
+      /** The sink option `retention` (TTL of `_spark_metadata` entries, applied when the log compacts); undefined: forever. */
+      retentionMs: sink.retention,
+      /** Compaction of closed partition directories (src/commit/compaction.ts); null: off. */
+      compaction: sink.compaction
+        ? {
+            targetFileSize: sink.compactionTargetFileSize,
+            idleTimeMs: sink.compactionIdleTime,
+            closeDelayMs: sink.compactionCloseDelay,
+            removeDelayMs: sink.compactionRemoveDelay,
+          }
+        : null,
       /** How long losing attempts' intents stay after their batch's commit (attempt-cleanup.ts). */
       attemptCleanupDelayMs: sink.attemptCleanupDelay,
     },

@@ -176,6 +176,44 @@ export const sinkSchema = z
       description:
         'How long the intent files of attempts that lost (killed, failed or fenced by a newer process) stay in `sluice/intents/` after their batch is committed. Every commit meanwhile deletes their files again, which removes an upload a fenced process had in flight when it lost the lease and that completed late. Keep it above the longest S3 request (`s3.requestTimeout` with the SDK\'s retries); `0` drops them at the next commit, safe only where no second process can run on the checkpoint.',
     }),
+    retention: opt(duration({ min: 1 }), {
+      type: 'duration',
+      default: 'none (entries kept forever)',
+      spark: "option('retention') (Spark 3.3+)",
+      description:
+        'Time to live of `_spark_metadata` entries, as Spark\'s file sink option: when the log compacts (every `compactInterval` batches) it leaves out files whose modification time is more than `retention` ago, so the `.compact` file stops growing. Spark readers (and sluice) then no longer see those files; they stay in the output for plain listings. Spark\'s format: "12h", "7d", a bare integer is milliseconds.',
+    }),
+    compaction: def(bool(), false, {
+      type: 'boolean',
+      default: 'false',
+      spark: '(none)',
+      description:
+        'Rewrite the files of closed partition directories into files of `compactionTargetFileSize`, in the same format and compression, as a batch of the commit protocol (docs/architecture.md, "Compaction"): Spark readers see every record once at every moment, plain listings once the replaced files are removed. A directory is closed when its newest file is `compactionIdleTime` old, or when the period of its time partition (a `date_format` column of `partitionBy`, e.g. the hour of `dth`) ended `compactionCloseDelay` ago in the session zone.',
+    }),
+    compactionTargetFileSize: def(bytes({ min: 1024 }), 128 * 1024 * 1024, {
+      type: 'bytes ≥ 1KB',
+      default: '128MB',
+      spark: '(none)',
+      description: 'Size of the files compaction writes: small files of a closed directory are concatenated in name order into files of at most this size (a larger input file is left as it is).',
+    }),
+    compactionIdleTime: def(duration({ min: 1 }), 3_600_000, {
+      type: 'duration',
+      default: '1h',
+      spark: '(none)',
+      description: 'A directory whose newest file is this old is closed and can be compacted (late records later land in new small files, compacted again once it is closed again).',
+    }),
+    compactionCloseDelay: def(duration(), 600_000, {
+      type: 'duration',
+      default: '10m',
+      spark: '(none)',
+      description: 'A directory whose time partition ended this long ago (in `spark.sql.session.timeZone`) is closed, whatever its files\' age: with `dth` as `date_format(timestamp, \'yyyy-MM-dd-HH\')`, hour 13 closes at 14:10.',
+    }),
+    compactionRemoveDelay: def(duration(), 300_000, {
+      type: 'duration',
+      default: '5m',
+      spark: '(none)',
+      description: 'How long replaced files stay after the compaction commit before they are removed and the directory gets its `_SUCCESS` marker: a Spark query that planned its scan before the commit can still read them. During this window a plain listing sees the records twice (the replaced and the merged files); never none.',
+    }),
     writerMemory: def(bytes({ min: 1024 * 1024 }), DEFAULT_WRITER_MEMORY, {
       type: 'bytes ≥ 1MB',
       default: '256MB',
@@ -201,6 +239,5 @@ export const SINK_UNSUPPORTED: Record<string, string> = {
   ignoreNullFields: 'not supported yet: null fields are always omitted, as with Spark\'s default (true)',
   encoding: 'not supported: output is always UTF-8',
   lineSep: 'not supported: lines always end with \\n',
-  retention: 'not supported yet: `_spark_metadata` entries are kept forever, as with Spark\'s default',
   queryName: 'not applicable here: use the top-level `name` for the query name',
 }

@@ -165,6 +165,20 @@ export const CHECKPOINT_CODES = {
     todo: 'stop every other sluice or Spark query that writes to this output, then restart.',
     details: '`batchId`, `entry`, `location`, `conditionalWrites`.',
   },
+  SLUICE_COMPACTION_SOURCE_MISSING: {
+    meaning: 'A file compaction should rewrite does not exist',
+    retriable: false,
+    what:
+      'a compaction (`sink.compaction`) read a file that `_spark_metadata` lists as committed, and ' +
+      'the file is not in the output. The compaction is not committed; its merged file is removed.',
+    why:
+      'a file of a committed batch was deleted outside sluice (by hand, a lifecycle rule, another ' +
+      'tool). Spark readers of this output fail on the same file.',
+    todo:
+      'restore the file; or accept the loss: turn `sink.compaction` off, and read with Spark\'s ' +
+      '`spark.sql.files.ignoreMissingFiles`.',
+    details: '`key`, `output`.',
+  },
   SLUICE_SINK_LOG_INTERVAL: {
     meaning: 'Invalid compact interval (API misuse)',
     retriable: false,

@@ -34,6 +34,7 @@ import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
 import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
 import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
 import { resolveStartingOffsets, resolveTimestampOffsets, timestampLookups } from './starting-offsets.js'
+import { CompactionScheduler } from './compaction-scheduler.js'
 
 /** How long to wait between polls when the trigger interval is 0 and there is no new data. */
 const IDLE_POLL_MS = 100
@@ -87,6 +88,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   readonly #retry = new RetryPolicy()
   #admin!: KafkaAdmin
   #writer: BatchWriter | null = null
+  #compaction: CompactionScheduler | null = null // sink.compaction: between triggers (compaction-scheduler.ts)
   /** End offsets of the last committed batch: the next batch starts here. */
   #committed: OffsetMap | null = null
   #nextBatchId = 0
@@ -148,7 +150,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       checkpoint: this.#checkpointStore,
       output: this.#outputStore,
       runId: this.runId,
-      compactInterval: c.sink.compactInterval,
+      compactInterval: c.sink.compactInterval, retentionMs: c.sink.retentionMs,
       minBatchesToRetain: c.sink.minBatchesToRetain,
       allowMismatch: c.sink.allowCheckpointMismatch,
       checkpointUri: c.sink.checkpointLocation.original,
@@ -175,6 +177,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
         checkpointSpec,
         onRequests: (r) => this.emit('s3Requests', r),
       })
+      this.#compaction = await CompactionScheduler.start(c, { protocol: this.#protocol, pool: this.#writer.pool, output: this.#outputStore, checkpoint: this.#checkpointStore, outputSpec, checkpointSpec, runId: this.runId, log: this.#log, onRequests: (r) => this.emit('s3Requests', r) })
       if (c.metrics.enabled) {
         this.#monitoring = await attachMonitoring(this, {
           host: c.metrics.host,
@@ -228,6 +231,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
           }
           const triggerStart = Date.now()
           const ran = await this.#trigger(triggerStart)
+          this.#nextBatchId = (await this.#compaction?.between(this.#nextBatchId, !ran, this.#committed && toKafkaOffsets(this.#committed), this.#offsetConf())) ?? this.#nextBatchId
           this.#retry.succeeded()
           if (trigger.kind === 'once') break
           if (trigger.kind === 'availableNow' && !ran) break
@@ -378,8 +382,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
 
   /** Re-runs an uncommitted batch with exactly its recorded range. */
   async #rerun(batchId: number, start: OffsetMap, end: OffsetMap): Promise<void> {
-    if ((await this.#protocol.prepareRerun(batchId)) === 'committed') {
-      // Committed to the sink meanwhile (by a process fenced since): only commits/N was missing.
+    // Committed to the sink meanwhile (by a process fenced since: only commits/N was missing), or a compaction committed again from its plan.
+    if ((await this.#protocol.prepareRerun(batchId)) === 'committed' || (await this.#compaction?.rerun(batchId)) === true) {
       this.#committed = end
       this.#nextBatchId = batchId + 1
       return

@@ -143,6 +143,12 @@ describe('sink options', () => {
           allowCheckpointMismatch: true,
           writerMemory: '64MB',
           attemptCleanupDelay: '5m',
+          retention: '7d',
+          compaction: 'true',
+          compactionTargetFileSize: '64MB',
+          compactionIdleTime: '30m',
+          compactionCloseDelay: '5m',
+          compactionRemoveDelay: '0s',
         },
       }),
     )
@@ -162,6 +168,8 @@ describe('sink options', () => {
       allowCheckpointMismatch: true,
       writerMemoryBytes: 64 * 1024 * 1024,
       attemptCleanupDelayMs: 300_000,
+      retentionMs: 7 * 86_400_000,
+      compaction: { targetFileSize: 64 * 1024 * 1024, idleTimeMs: 1_800_000, closeDelayMs: 300_000, removeDelayMs: 0 },
     })
   })
 

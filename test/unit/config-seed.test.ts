@@ -70,6 +70,8 @@ const expected: JobConfig = {
     allowCheckpointMismatch: false,
     writerMemoryBytes: 256 * 1024 * 1024,
     attemptCleanupDelayMs: 600_000,
+    retentionMs: undefined,
+    compaction: null,
   },
   timeZone: 'UTC',
   conf: { 'spark.sql.session.timeZone': 'UTC' },
