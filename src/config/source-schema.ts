@@ -265,7 +265,7 @@ export const sourceSchema = z
       default: '4194304 (4 MiB)',
       spark: 'kafka.max.partition.fetch.bytes',
       description:
-        "Max bytes per partition per fetch. Kafka's default is 1 MiB; sluice reads known offset ranges to the end, so larger fetches mean fewer round trips per range (the per-request total stays bounded by kafka.fetch.max.bytes).",
+        "Max bytes per partition per fetch. Kafka's default is 1 MiB; sluice reads known offset ranges to the end, so larger fetches mean fewer round trips per range (the per-request total stays bounded by kafka.fetch.max.bytes). Each fetch asks for what the rest of its range needs (learned per partition, at least 64 KiB), up to this; a record batch larger than this is still read whole (KIP-74).",
     }),
     'kafka.fetch.max.bytes': def(bytes({ min: 1024 }), 50 * 1024 * 1024, {
       type: 'bytes',

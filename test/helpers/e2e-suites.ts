@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { OutputReader, type OutputRow } from './output-reader.js'
+import { eventually } from './eventually.js'
 import { logLines, readTopicWithKcat, repoRoot, runCli, spawnCli, type ProducedRecord } from './sluice-process.js'
 import { type BrokerKind, type KafkaUnderTest, type Stack, startStackOn } from './stack.js'
 
@@ -148,14 +149,15 @@ export function seedJobSuite(broker: BrokerKind, o: { records?: number; hours?: 
 }
 
 /**
- * `minRunMs`: the shortest time a run lives before its kill (start-up is slower beside a JVM
- * broker). `rateTolerance`: loadgen's --rate-tolerance; a real broker's JVM beside sluice on a loaded
+ * `minRunMs`: the shortest time a run lives before its kill; `killAfterBatch`: kill each run at a
+ * random moment within 1.5 s after its first committed batch instead (start-up beside a JVM
+ * broker on a loaded machine takes longer than the random window). `rateTolerance`: loadgen's --rate-tolerance; a real broker's JVM beside sluice on a loaded
  * 2-core machine may fall behind the rate, which this test does not measure (it checks that
  * every record was produced and lands once).
  */
 export function crashSuite(
   broker: BrokerKind,
-  o: { kills?: number; records?: number; rate?: number; rateTolerance?: number; minRunMs?: number } = {},
+  o: { kills?: number; records?: number; rate?: number; rateTolerance?: number; minRunMs?: number; killAfterBatch?: boolean } = {},
 ): void {
   // Each run lives minRunMs plus up to 2.5 s: long enough past start-up to be inside a batch.
   const minRunMs = o.minRunMs ?? 700
@@ -206,7 +208,15 @@ export function crashSuite(
         out += b.toString()
       })
       const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-      await new Promise((r) => setTimeout(r, minRunMs + Math.floor(random() * 2500)))
+      if (o.killAfterBatch) {
+        // Kill at a random moment after the run's first commit (inside the batches that follow),
+        // or after 10 s when no batch came (the backlog is drained).
+        const t0 = Date.now()
+        await eventually(`run ${i}'s first batch or 10 s`, () => Date.now() - t0 > 10_000 || child.exitCode !== null || logLines(out).some((l) => l.msg === 'batch committed'), 30_000)
+        await new Promise((r) => setTimeout(r, Math.floor(random() * 1500)))
+      } else {
+        await new Promise((r) => setTimeout(r, minRunMs + Math.floor(random() * 2500)))
+      }
       child.kill('SIGKILL')
       await exit
       const lines = logLines(out)
