@@ -64,6 +64,7 @@ async function run(retentionMs: number | undefined): Promise<Record<string, unkn
     if ((b + 1) % 1000 === 0) {
       const compact = join(root, 'out', '_spark_metadata', `${b}.compact`)
       const dir = dirBytes(join(root, 'out', '_spark_metadata'))
+      process.stderr.write(`retention ${retentionMs ?? 'none'}: batch ${b + 1}\n`)
       samples.push({
         batches: b + 1,
         compactFileBytes: statSync(compact).size,
@@ -80,8 +81,8 @@ async function run(retentionMs: number | undefined): Promise<Record<string, unkn
   return samples
 }
 
-const without = await run(undefined)
 const withRetention = await run(RETENTION_MS)
+const without = await run(undefined)
 await writeResult('sink-log-retention', {
   batches: BATCHES,
   filesPerBatch: 6,

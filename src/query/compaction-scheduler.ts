@@ -135,9 +135,11 @@ export class CompactionScheduler {
     if (plans.length === 0) return
     const listed = await this.#listed()
     for (const plan of plans) {
-      if (plan.batchId !== null && (await this.#o.protocol.sinkLog.get(plan.batchId)) === null) {
-        this.#pending.push(plan) // offsets/N may exist: the re-run of N decides (rerun below)
-      } else if (plan.batchId !== null && isCommitted(this.#o.output, plan, listed)) {
+      const uncommitted = plan.batchId !== null && (await this.#o.protocol.sinkLog.get(plan.batchId)) === null
+      if (uncommitted && (await this.#o.protocol.checkpoint.getOffsets(plan.batchId!)) !== null) {
+        this.#pending.push(plan) // offsets/N without _spark_metadata/N: the re-run of N decides (rerun below)
+      } else if (!uncommitted && plan.batchId !== null && isCommitted(this.#o.output, plan, listed)) {
+        plan.committedAt ??= this.#now() // committed; commits/N written by the restart's commit-only path
         this.#pending.push(plan)
       } else {
         await discardPlan(this.#o.output, this.#o.checkpoint, plan, listed)
@@ -171,6 +173,7 @@ export class CompactionScheduler {
    */
   async between(nextBatchId: number, idle: boolean, end: KafkaOffsets | null, conf: Record<string, string>): Promise<number> {
     const entry = end === null ? null : (): OffsetsEntry => ({ metadata: { batchWatermarkMs: 0, batchTimestampMs: this.#now(), conf }, sources: [end] })
+    await this.#settle(nextBatchId)
     await this.#removeDue()
     const now = this.#now()
     if (this.#job === null && now - this.#lastPlan >= PLAN_EVERY_MS && entry !== null) {
@@ -265,6 +268,26 @@ export class CompactionScheduler {
       out.push(r.file)
     }
     return out
+  }
+
+  /**
+   * Plans of an earlier run whose batch id is behind the query now and that no re-run committed:
+   * committed (the commit-only path wrote commits/N) → removal is due from now; otherwise (killed
+   * before offsets/N, or N re-run as an empty batch) → discarded.
+   */
+  async #settle(nextBatchId: number): Promise<void> {
+    const open = this.#pending.filter((p) => p.committedAt === null && p.batchId !== null && p.batchId < nextBatchId)
+    if (open.length === 0) return
+    const listed = await this.#listed()
+    for (const plan of open) {
+      if (isCommitted(this.#o.output, plan, listed)) {
+        plan.committedAt = this.#now()
+        await writePlan(this.#o.checkpoint, plan)
+      } else {
+        this.#pending = this.#pending.filter((p) => p !== plan)
+        await discardPlan(this.#o.output, this.#o.checkpoint, plan, listed)
+      }
+    }
   }
 
   async #removeDue(): Promise<void> {
