@@ -30,7 +30,7 @@ import { compileTaskProjection, taskProjection } from '../worker/index.js'
 import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics/index.js'
 import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
-import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
+import { BatchWriter, reportSkipped, type BatchWriteResult } from './batch-writer.js'
 import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
 import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
 import { resolveStartingOffsets } from './starting-offsets.js'
@@ -206,6 +206,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   }
 
   #pendingRerun: { batchId: number; start: OffsetMap; end: OffsetMap } | null = null
+  #lostOffsets = 0 // skipped by the planner (failOnDataLoss: false) since the last batch; in its progress
 
   async #run(): Promise<void> {
     const trigger = this.config.sink.trigger
@@ -223,7 +224,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
             this.#pendingRerun = null
           }
           if (trigger.kind === 'availableNow' && this.#availableNowLimit === null) {
-            const parts = await this.#admin.discover(this.config.source.subscription)
+            const parts = await this.#admin.discover(this.config.source.subscription, this.#committed !== null)
             this.#availableNowLimit = (await this.#admin.offsets(parts)).latest
           }
           const triggerStart = Date.now()
@@ -302,7 +303,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   async #trigger(triggerStart: number): Promise<boolean> {
     const c = this.config
     const t0 = performance.now()
-    const parts = await this.#admin.discover(c.source.subscription)
+    const parts = await this.#admin.discover(c.source.subscription, this.#committed !== null)
     const { earliest, latest: latestNow } = await this.#admin.offsets(parts)
     let latest = latestNow
     if (this.#availableNowLimit !== null) {
@@ -323,9 +324,10 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       msSinceLastBatch: Date.now() - this.#lastBatchEnd,
       failOnDataLoss: c.source.failOnDataLoss,
     })
-    for (const e of plan.dataLoss) this.#log.warn({ event: e }, 'Skip missing records: offsets are no longer in Kafka (failOnDataLoss: false)')
+    this.#lostOffsets += reportSkipped(this.#log, plan.dataLoss)
     const latestOffsetMs = performance.now() - t0
     if (plan.skip || countBetween(plan.start, plan.end) === 0) {
+      if (plan.dataLoss.length > 0) this.#committed = plan.start // skipped stays skipped (reported once)
       this.state = 'idle'
       this.#emitStatus(latestNow, start, parts)
       return false
@@ -380,7 +382,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     this.#inFlight = batchId
     const t0 = performance.now()
     const triggerStart = Date.now()
-    const parts = await this.#admin.discover(this.config.source.subscription)
+    const parts = await this.#admin.discover(this.config.source.subscription, true)
     const { earliest, latest } = await this.#admin.offsets(parts)
     // Partitions new in this batch started at earliest (as in Spark).
     for (const k of end.keys()) if (!start.has(k)) start.set(k, earliest.get(k) ?? 0)
@@ -406,6 +408,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     const leaders = new Map(b.parts.map((p) => [tpKey(p.topic, p.partition), p]))
     const uuid = this.#protocol.newAttempt(b.batchId)
     const result = await writer.write(b.batchId, uuid, b.start, b.end, leaders)
+    result.lostOffsets += reportSkipped(this.#log, result.gone) + this.#lostOffsets
+    this.#lostOffsets = 0
     const writeMs = performance.now() - t2
     const { sinkLogMs, commitMs } = await this.#protocol.commitBatch(b.batchId, result.files)
     this.#inFlight = null
