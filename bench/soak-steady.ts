@@ -93,13 +93,15 @@ async function lag(port: number): Promise<{ records: number; seconds: number }> 
   }
 }
 
-function job(topic: string, port: number): string {
+/** maxOffsetsPerTrigger: twice what arrives per trigger at the target rate, so a batch stays small and the lag metric means something. */
+function job(topic: string, port: number, maxOffsetsPerTrigger?: number): string {
   return `name: soak
+stopTimeout: 300s
 source:
   kafka.bootstrap.servers: \${KAFKA_BOOTSTRAP}
   subscribe: ${topic}
   startingOffsets: earliest
-schema: message STRING
+${maxOffsetsPerTrigger === undefined ? '' : `  maxOffsetsPerTrigger: ${maxOffsetsPerTrigger}\n`}schema: message STRING
 select: [json_data.*, timestamp AS kafka_timestamp, "date_format(timestamp, 'yyyy-MM-dd') AS dt", "date_format(timestamp, 'yyyy-MM-dd-HH') AS dth"]
 sink:
   path: s3a://soak/${topic}/
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     process.stderr.write(`soak: ${rate} records/s for ${SECONDS} s, a sample every ${SAMPLE_S} s\n`)
     const port = await freePort()
     const jobFile = join(dir, 'soak.yaml')
-    await writeFile(jobFile, job('soak', port))
+    await writeFile(jobFile, job('soak', port, Math.max(1000, rate * 2 * 2)))
     const sluice = new Sluice(jobFile, stack.env)
     // --progress json: one line a second with the records acknowledged so far (the lag below).
     const genChild = spawnCli(['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'soak', '--partitions', String(PARTITIONS), '--rate', String(rate), '--duration', String(SECONDS), '--record-bytes', String(RECORD_BYTES), '--progress', 'json', '--max-in-flight', '16', '--rate-tolerance', '0.5'], stack.env)
@@ -240,8 +242,12 @@ async function main(): Promise<void> {
     const produced = JSON.parse(g.stdout.trim().split('\n').pop() ?? '{}') as { produced?: number; ratePerSec?: number; errors?: number }
     // Drain what is left, then stop.
     const tDrain = performance.now()
-    while (sluice.child.exitCode === null && sluice.rows() < (produced.produced ?? 0) && performance.now() - tDrain < 300_000) await sleep(500)
+    while (sluice.child.exitCode === null && sluice.rows() < (produced.produced ?? 0) && performance.now() - tDrain < 600_000) await sleep(500)
+    const drainSeconds = Math.round((performance.now() - tDrain) / 1000)
     const code = sluice.child.exitCode === null ? await sluice.stop() : sluice.child.exitCode
+    // What the stop left (an abandoned batch is re-run): one availableNow run finishes it.
+    const rest = await runCli(['run', jobFile, '--trigger', 'availableNow'], { ...stack.env, SLUICE_LOG_LEVEL: 'info' }, 1_200_000)
+    const restRows = logLines(rest.stdout).filter((l) => l.msg === 'batch committed').reduce((n, l) => n + Number(l.rows), 0)
     const failed = logLines(sluice.out).find((l) => l.msg === 'query failed')
     const end = logLines(sluice.out).find((l) => l.msg === 'query terminated')
     const result = {
@@ -253,8 +259,9 @@ async function main(): Promise<void> {
       recordBytes: RECORD_BYTES,
       partitions: PARTITIONS,
       loadgen: { code: g.code, produced: produced.produced, ratePerSec: produced.ratePerSec, errors: produced.errors },
-      sluice: { exitCode: code, rowsCommitted: sluice.rows(), failed: failed ?? null, maxRssMb: end?.maxRssMb, cpuSeconds: end?.cpuSeconds },
-      exactCount: sluice.rows() === produced.produced,
+      sluice: { exitCode: code, rowsCommitted: sluice.rows(), drainSeconds, failed: failed ?? null, maxRssMb: end?.maxRssMb, cpuSeconds: end?.cpuSeconds, tail: sluice.out.slice(-2000) },
+      afterStop: { exitCode: rest.code, rowsCommitted: restRows },
+      exactCount: sluice.rows() + restRows === produced.produced,
       note: 'librdkafka mock broker + s3rver on the same 2-core machine, shared with other helpers (see loadavg1 in the samples).',
       summary: summarise(samples),
       samples,

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { jobOffsetConf, type OffsetsEntry } from '../checkpoint/index.js'
-import { CommitProtocol, isConcurrentWrite, RetryPolicy, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
+import { CommitProtocol, isConcurrentWrite, RetryPolicy, retrying, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
 import type { JobConfig } from '../config/types.js'
 import { isSluiceError, SluiceError } from '../errors.js'
 import type { PartitionInfo } from '../kafka/index.js'
@@ -164,8 +164,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       logger: this.#log.child({ component: 'kafka' }),
     })
     try {
-      // Reads the checkpoint and the sink log and decides where to resume (before writing anything).
-      this.#apply(await this.#protocol.open())
+      // Reads the checkpoint and the sink log and decides where to resume (before writing anything); retried like a trigger.
+      this.#apply(await retrying(() => this.#protocol.open(), (err) => this.#onFailure(err)))
       this.id = this.#protocol.queryId
       await this.#admin.connect()
       this.#writer = new BatchWriter({
