@@ -72,3 +72,4 @@ clean:
 include mk/spark.mk
 include mk/cli.mk
 include mk/bench.mk
+include mk/faults.mk

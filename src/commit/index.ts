@@ -7,4 +7,4 @@ export { CommitProtocol, type CommitProtocolOptions, type Resolution } from './c
 export { removeAttempts, sweepAttempts } from './attempt-cleanup.js'
 export { attemptUuid, intentKey, intentPrefix, parseIntent, parseIntentKey, serializeIntent, INTENTS_DIR, type Intent, type IntentKey } from './intents.js'
 export { OWNER_KEY, OwnerLease, parseOwner, type Owner } from './owner-lease.js'
-export { isConcurrentWrite, RETRY_ATTEMPTS, RetryPolicy, type RetryDecision } from './retry-policy.js'
+export { isConcurrentWrite, RETRY_ATTEMPTS, RetryPolicy, retrying, type RetryDecision } from './retry-policy.js'

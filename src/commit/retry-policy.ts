@@ -6,7 +6,10 @@
  * fenced is resumed from at once (after checking the lease is still ours).
  *
  * Backoff: 1 s doubling to 30 s with jitter (each pause is 50-100 % of the step), at most
- * ATTEMPTS failures in a row (~4 min); a committed batch resets the count.
+ * ATTEMPTS failures in a row (pauses of 1.5-3 min in all); a committed batch resets the count.
+ *
+ * Start-up (taking the lease, reading the checkpoint and the sink log, the store probe) runs under
+ * the same policy through `retrying`: a throttled read there pauses and starts over, as a trigger does.
  */
 import { isSluiceError, type SluiceError } from '../errors.js'
 
@@ -58,4 +61,20 @@ export class RetryPolicy {
 /** A log entry another writer wrote first (SLUICE_CHECKPOINT_CONCURRENT, SLUICE_SINK_LOG_CONCURRENT). */
 export function isConcurrentWrite(err: unknown): err is SluiceError {
   return isSluiceError(err) && CONCURRENT_CODES.has(err.code)
+}
+
+/**
+ * Runs `fn` until it succeeds; after each failure `onFailure` decides (through the policy): it
+ * pauses and returns to run `fn` again, or throws to end. `fn` must be safe to run again from the
+ * start (CommitProtocol.open is: the lease is a plain put, the logs are only read, metadata is
+ * written once).
+ */
+export async function retrying<T>(fn: () => Promise<T>, onFailure: (err: unknown) => Promise<void>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn()
+    } catch (err) {
+      await onFailure(err)
+    }
+  }
 }

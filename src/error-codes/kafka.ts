@@ -67,7 +67,11 @@ export const KAFKA_CODES = {
     what:
       'a topic in `source.subscribe`, or a topic or partition in `source.assign`, does not exist ' +
       'on the cluster.',
-    why: 'a typo (names are case-sensitive), or the topic has not been created or was deleted.',
+    why:
+      'a typo (names are case-sensitive), or the topic has not been created yet. Raised only ' +
+      'before the query\'s first batch (no offsets in its checkpoint yet): a topic or partition ' +
+      'deleted after that is data loss (`SLUICE_KAFKA_DATA_LOSS`, or skipped with a warning when ' +
+      '`source.failOnDataLoss: false`).',
     todo: 'create the topic, or fix `source.subscribe` / `source.assign`.',
     details: '`topics`, `partitions` (the absent partitions for `assign`, else null).',
   },
@@ -172,7 +176,9 @@ export const KAFKA_CODES = {
       'can be sent to its leader.',
     why:
       'the topic was deleted or re-created between planning and writing (or before a re-run of an ' +
-      'uncommitted batch).',
+      'uncommitted batch). Raised only with `source.failOnDataLoss: true` (the default); with ' +
+      'false the partition\'s range is left out of the batch, counted in ' +
+      '`sluice_kafka_lost_offsets_total` and logged as "Skip missing records".',
     todo: 'restore the topic, or set `source.failOnDataLoss: false` to skip what is missing.',
     details: '`batchId`, `topic`, `partition`.',
   },

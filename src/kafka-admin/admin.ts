@@ -108,8 +108,16 @@ export class KafkaAdmin {
     await this.#admin?.disconnect()
   }
 
-  /** Partitions a subscription covers right now, with their leaders (fresh metadata). */
-  async discover(sub: Subscription): Promise<PartitionInfo[]> {
+  /**
+   * Partitions a subscription covers right now, with their leaders (fresh metadata).
+   *
+   * `resuming`: the query has read before (it has offsets). A subscribed or assigned topic or
+   * partition that is missing is SLUICE_KAFKA_TOPIC_NOT_FOUND only on a query's first trigger (a
+   * typo, a topic not created yet); later it was deleted, and is left out here so that the planner
+   * reports its partitions as gone and failOnDataLoss decides, as in Spark
+   * (KafkaOffsetReaderAdmin.getOffsetRangesFromResolvedOffsets).
+   */
+  async discover(sub: Subscription, resuming = false): Promise<PartitionInfo[]> {
     const all = await this.#call('list topics', () => this.#kafka.listTopics())
     const existing = new Set(all)
     let topics: string[]
@@ -119,7 +127,8 @@ export class KafkaAdmin {
     } else {
       topics = sub.kind === 'subscribe' ? [...new Set(sub.topics)] : Object.keys(sub.partitions)
       const missing = topics.filter((t) => !existing.has(t))
-      if (missing.length > 0) throw topicNotFound(missing, sub.kind)
+      if (missing.length > 0 && !resuming) throw topicNotFound(missing, sub.kind)
+      topics = topics.filter((t) => existing.has(t))
     }
     if (topics.length === 0) return []
     topics.sort()
@@ -150,7 +159,7 @@ export class KafkaAdmin {
       }
       if (wanted) {
         const absent = [...wanted].filter((p) => !have.has(p))
-        if (absent.length > 0) throw topicNotFound([t.name], 'assign', absent, have.size)
+        if (absent.length > 0 && !resuming) throw topicNotFound([t.name], 'assign', absent, have.size)
       }
     }
     out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))

@@ -59,7 +59,7 @@ export function planEndOffsets(p: PlanEndOffsetsInput): PlanEndOffsetsResult {
     if (earliest !== undefined && s < earliest) {
       dataLoss.push(
         event(
-          { kind: 'agedOut', startOffset: s, earliestOffset: earliest, latestOffset: latest, continueFrom: earliest, message: `Partition ${show(key)}: offsets ${s} to ${earliest - 1} (${earliest - s} records) are not available in Kafka any more (retention), some data may have been lost` },
+          { kind: 'agedOut', startOffset: s, earliestOffset: earliest, latestOffset: latest, continueFrom: earliest, lostOffsets: earliest - s, message: `Partition ${show(key)}: offsets ${s} to ${earliest - 1} (${earliest - s} records) are not available in Kafka any more (retention), some data may have been lost` },
           key,
         ),
       )
@@ -78,7 +78,7 @@ export function planEndOffsets(p: PlanEndOffsetsInput): PlanEndOffsetsResult {
     if (earliest !== 0) {
       dataLoss.push(
         event(
-          { kind: 'newPartitionNotFromZero', earliestOffset: earliest, latestOffset: p.latest.get(key), continueFrom: earliest, message: `Added partition ${show(key)} starts from ${earliest} instead of 0, some data may have been missed` },
+          { kind: 'newPartitionNotFromZero', earliestOffset: earliest, latestOffset: p.latest.get(key), continueFrom: earliest, lostOffsets: earliest, message: `Added partition ${show(key)} starts from ${earliest} instead of 0, some data may have been missed` },
           key,
         ),
       )

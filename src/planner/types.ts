@@ -41,6 +41,8 @@ export interface DataLossEvent {
   latestOffset?: number | undefined
   /** Where reading continues when failOnDataLoss is false (undefined: the partition is dropped). */
   continueFrom?: number | undefined
+  /** Offsets skipped, where known (aged out; a new partition's records before its earliest; a gone range). */
+  lostOffsets?: number | undefined
   /** Spark-style description for the "Skip missing records" log line. */
   message: string
 }

@@ -21,6 +21,8 @@ import {
 } from '../worker/index.js'
 import type { JobConfig } from '../config/types.js'
 import type { PartitionInfo } from '../kafka/index.js'
+import type { Logger } from '../log.js'
+import type { DataLossEvent } from '../planner/types.js'
 
 export interface BatchWriteResult {
   files: WrittenFile[]
@@ -28,6 +30,8 @@ export interface BatchWriteResult {
   corruptRows: number
   inputBytes: number
   lostOffsets: number
+  /** Ranges left out because their partition is gone (failOnDataLoss: false); not in lostOffsets. */
+  gone: DataLossEvent[]
   /** Per `topic:partition`: records read, min/max Kafka timestamps. */
   ranges: Map<string, { records: number; minTimestamp: number; maxTimestamp: number }>
 }
@@ -79,10 +83,16 @@ export class BatchWriter {
   async write(batchId: number, uuid: string, start: OffsetMap, end: OffsetMap, leaders: Map<string, PartitionInfo>): Promise<BatchWriteResult> {
     const c = this.#config
     const ranges: OffsetRange[] = []
+    const gone: DataLossEvent[] = []
     for (const [key, e] of end) {
       const s = start.get(key) ?? e
       if (e > s) {
         const { topic, partition } = splitKey(key)
+        if (!leaders.has(key) && !c.source.failOnDataLoss) {
+          // Spark (failOnDataLoss false): a partition that is gone is left out of the batch, with a warning.
+          gone.push({ kind: 'partitionGone', topic, partition, startOffset: s, lostOffsets: e - s, message: `Partition ${topic}-${partition} is gone (deleted, or its topic re-created) and batch ${batchId}'s offsets ${s} to ${e - 1} cannot be read; they are skipped` })
+          continue
+        }
         ranges.push({ topic, partition, start: s, end: e })
       }
     }
@@ -117,6 +127,7 @@ export class BatchWriter {
       corruptRows: 0,
       inputBytes: 0,
       lostOffsets: 0,
+      gone,
       ranges: new Map(),
     }
     for (const o of outcomes as WriterResult[]) {
@@ -178,3 +189,13 @@ export class BatchWriter {
   }
 }
 
+
+/** Logs the "Skip missing records" line of each event (failOnDataLoss: false); returns the offsets they skipped where known. */
+export function reportSkipped(log: Logger, events: DataLossEvent[]): number {
+  let lost = 0
+  for (const e of events) {
+    log.warn({ event: e }, 'Skip missing records: offsets are no longer in Kafka (failOnDataLoss: false)')
+    lost += e.lostOffsets ?? 0
+  }
+  return lost
+}

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { jobOffsetConf, type OffsetsEntry } from '../checkpoint/index.js'
-import { CommitProtocol, isConcurrentWrite, RetryPolicy, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
+import { CommitProtocol, isConcurrentWrite, RetryPolicy, retrying, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
 import type { JobConfig } from '../config/types.js'
 import { isSluiceError, SluiceError } from '../errors.js'
 import type { PartitionInfo } from '../kafka/index.js'
@@ -30,7 +30,7 @@ import { compileTaskProjection, taskProjection } from '../worker/index.js'
 import { attachMonitoring, type Monitoring, type SourceStatus } from '../metrics/index.js'
 import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
-import { BatchWriter, type BatchWriteResult } from './batch-writer.js'
+import { BatchWriter, reportSkipped, type BatchWriteResult } from './batch-writer.js'
 import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
 import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
 import { resolveStartingOffsets, resolveTimestampOffsets, timestampLookups } from './starting-offsets.js'
@@ -166,8 +166,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       logger: this.#log.child({ component: 'kafka' }),
     })
     try {
-      // Reads the checkpoint and the sink log and decides where to resume (before writing anything).
-      this.#apply(await this.#protocol.open())
+      // Reads the checkpoint and the sink log and decides where to resume (before writing anything); retried like a trigger.
+      this.#apply(await retrying(() => this.#protocol.open(), (err) => this.#onFailure(err)))
       this.id = this.#protocol.queryId
       await this.#admin.connect()
       this.#writer = new BatchWriter({
@@ -209,6 +209,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   }
 
   #pendingRerun: { batchId: number; start: OffsetMap; end: OffsetMap } | null = null
+  #lostOffsets = 0 // skipped by the planner (failOnDataLoss: false) since the last batch; in its progress
 
   async #run(): Promise<void> {
     const trigger = this.config.sink.trigger
@@ -226,7 +227,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
             this.#pendingRerun = null
           }
           if (trigger.kind === 'availableNow' && this.#availableNowLimit === null) {
-            const parts = await this.#admin.discover(this.config.source.subscription)
+            const parts = await this.#admin.discover(this.config.source.subscription, this.#committed !== null)
             this.#availableNowLimit = (await this.#admin.offsets(parts)).latest
           }
           const triggerStart = Date.now()
@@ -306,7 +307,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   async #trigger(triggerStart: number): Promise<boolean> {
     const c = this.config
     const t0 = performance.now()
-    const parts = await this.#admin.discover(c.source.subscription)
+    const parts = await this.#admin.discover(c.source.subscription, this.#committed !== null)
     const { earliest, latest: latestNow } = await this.#admin.offsets(parts)
     let latest = latestNow
     if (this.#availableNowLimit !== null) {
@@ -327,9 +328,10 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       msSinceLastBatch: Date.now() - this.#lastBatchEnd,
       failOnDataLoss: c.source.failOnDataLoss,
     })
-    for (const e of plan.dataLoss) this.#log.warn({ event: e }, 'Skip missing records: offsets are no longer in Kafka (failOnDataLoss: false)')
+    this.#lostOffsets += reportSkipped(this.#log, plan.dataLoss)
     const latestOffsetMs = performance.now() - t0
     if (plan.skip || countBetween(plan.start, plan.end) === 0) {
+      if (plan.dataLoss.length > 0) this.#committed = plan.start // skipped stays skipped (reported once)
       this.state = 'idle'
       this.#emitStatus(latestNow, start, parts)
       return false
@@ -391,7 +393,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     this.#inFlight = batchId
     const t0 = performance.now()
     const triggerStart = Date.now()
-    const parts = await this.#admin.discover(this.config.source.subscription)
+    const parts = await this.#admin.discover(this.config.source.subscription, true)
     const { earliest, latest } = await this.#admin.offsets(parts)
     // Partitions new in this batch started at earliest (as in Spark).
     for (const k of end.keys()) if (!start.has(k)) start.set(k, earliest.get(k) ?? 0)
@@ -417,6 +419,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     const leaders = new Map(b.parts.map((p) => [tpKey(p.topic, p.partition), p]))
     const uuid = this.#protocol.newAttempt(b.batchId)
     const result = await writer.write(b.batchId, uuid, b.start, b.end, leaders)
+    result.lostOffsets += reportSkipped(this.#log, result.gone) + this.#lostOffsets
+    this.#lostOffsets = 0
     const writeMs = performance.now() - t2
     const { sinkLogMs, commitMs } = await this.#protocol.commitBatch(b.batchId, result.files)
     this.#inFlight = null

@@ -76,6 +76,14 @@ export interface KafkaReal {
   killBroker(id: number): Promise<void>
   /** Starts a stopped or killed broker again and waits until it is back in the cluster. */
   startBroker(id: number): Promise<void>
+  /** SIGSTOP: the JVM stays, its ports stay open, nothing answers (a hung or partitioned broker). */
+  pauseBroker(id: number): void
+  /** SIGCONT after pauseBroker. */
+  resumeBroker(id: number): void
+  /** Deletes a topic and waits until no broker lists it any more. */
+  deleteTopic(topic: string): Promise<void>
+  /** DeleteRecords: moves the partition's log start offset to `offset` (what retention does). */
+  deleteRecords(topic: string, partition: number, offset: number): Promise<void>
   /** Current leader of topic-partition from fresh metadata (-1 when none). */
   leaderOf(topic: string, partition: number): Promise<number>
   /** Makes `broker` the leader: reassigns the replicas with `broker` first, then runs a
@@ -368,6 +376,40 @@ class KafkaRealCluster implements KafkaReal {
     if (n.child !== null) return
     this.#spawn(n)
     await this.waitForBrokers([id], 60_000)
+  }
+
+  pauseBroker(id: number): void {
+    this.#node(id).child?.kill('SIGSTOP')
+  }
+
+  resumeBroker(id: number): void {
+    this.#node(id).child?.kill('SIGCONT')
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    const admin = this.#admin()
+    await admin.connect()
+    try {
+      await admin.deleteTopics({ topics: [topic], timeout: 30_000 })
+      const deadline = Date.now() + 30_000
+      while ((await admin.listTopics()).includes(topic)) {
+        if (Date.now() > deadline) throw new Error(`kafka-real: topic ${topic} still listed 30 s after its deletion`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<void> {
+    const admin = this.#admin()
+    await admin.connect()
+    try {
+      await admin.fetchTopicMetadata({ topics: [topic] })
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition, offset: String(offset) }] })
+    } finally {
+      await admin.disconnect()
+    }
   }
 
   async leaderOf(topic: string, partition: number): Promise<number> {
