@@ -64,6 +64,18 @@ export interface ProjectionOptions {
   includeHeaders: boolean
   /** from_json's Jackson options for text JSON.parse refuses; Spark's defaults when absent. */
   jsonOptions?: JsonReadOptions | undefined
+  /** The JSON writer's options (the sink's); Spark's defaults when absent. */
+  writer?: JsonWriterOptions | undefined
+}
+
+/** Spark's JSON writer options that change the line (sink.timestampFormat, ...). */
+export interface JsonWriterOptions {
+  /** Default `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the session zone. */
+  timestampFormat?: string | undefined
+  /** Default `yyyy-MM-dd`. */
+  dateFormat?: string | undefined
+  /** Default true: null fields are left out. */
+  ignoreNullFields?: boolean | undefined
 }
 
 export interface ProjectedRow {

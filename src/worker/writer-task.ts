@@ -97,7 +97,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
   const projection = projectionFor(task.projection)
   const output = storeFor(task.output)
   const client = fetchClientFor(task)
-  const gzip = task.compression === 'gzip'
+  const gzip = task.compression // the codec (compressors.ts); `gzip` is its name from gzip-only days
   const counters = new Map<string, number>()
   const closed: WrittenFile[] = []
   let intentSeq = 0
@@ -126,7 +126,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     const counter = counters.get(dir) ?? 0
     counters.set(dir, counter + 1)
     const name = dataFileName(task.writer, task.fileUuid, counter, gzip)
-    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip, account)
+    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip, account, task.lineSep)
     files.set(dir, file)
     return file
   }

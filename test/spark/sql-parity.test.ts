@@ -5,3 +5,4 @@
  */
 import './from-json-parity.js'
 import './writer-parity.js'
+import './datetime-parity.js'
