@@ -34,7 +34,7 @@ import {
 
 const require = createRequire(import.meta.url)
 const REPS = 5
-const TOTAL = 16 * 1024 * 1024
+const TOTAL = 8 * 1024 * 1024
 
 function tryLoad<T>(name: string): T | null {
   try {

@@ -186,19 +186,14 @@ export const sinkSchema = z
         "What ends each row, e.g. \"\\r\\n\" (quote it in YAML). Spark reads files with another separator only with the same lineSep read option.",
     }),
     mode: def(
-      choice({
-        values: ['PERMISSIVE', 'FAILFAST'] as const,
-        unsupported: {
-          DROPMALFORMED:
-            'from_json rejects DROPMALFORMED in Spark too; use PERMISSIVE (malformed records become null fields plus the corrupt-record column) or FAILFAST',
-        },
-      }),
+      choice({ values: ['PERMISSIVE', 'FAILFAST', 'DROPMALFORMED'] as const }),
       'PERMISSIVE',
       {
-        type: 'PERMISSIVE | FAILFAST',
+        type: 'PERMISSIVE | FAILFAST | DROPMALFORMED',
         default: 'PERMISSIVE',
-        spark: "from_json(..., {'mode': ...})",
-        description: 'PERMISSIVE keeps malformed records as nulls (+ corrupt column); FAILFAST stops the batch.',
+        spark: "from_json(..., {'mode': ...}); DROPMALFORMED as Spark's JSON source (spark.read.option('mode', ...))",
+        description:
+          'PERMISSIVE keeps malformed records as nulls (+ corrupt column); FAILFAST stops the batch; DROPMALFORMED leaves malformed records (bad JSON, or a field that does not fit its type) out of the output, as Spark\'s JSON source does (Spark\'s from_json itself refuses this mode). Malformed records are counted in sluice_corrupt_records_total in every mode.',
       },
     ),
     columnNameOfCorruptRecord: def(text('_corrupt_record'), '_corrupt_record', {

@@ -59,7 +59,8 @@ export interface ProjectionOptions {
   partitionBy: string[]
   /** spark.sql.session.timeZone: an IANA name, `UTC`, or a fixed offset like `+09:00`. */
   timeZone: string
-  mode: 'PERMISSIVE' | 'FAILFAST'
+  /** DROPMALFORMED parses as PERMISSIVE; the writer task leaves corrupt rows out. */
+  mode: 'PERMISSIVE' | 'FAILFAST' | 'DROPMALFORMED'
   columnNameOfCorruptRecord: string
   includeHeaders: boolean
   /** from_json's Jackson options for text JSON.parse refuses; Spark's defaults when absent. */

@@ -195,9 +195,28 @@ export function snappyBlock(raw: Buffer): Buffer {
 
 let bzip2Module: Promise<Bzip2Wasm> | null = null
 
+/** emscripten's Module: `then(cb)` calls cb with the Module itself, which is thenable again. */
+interface Thenable {
+  then?: (cb: (m: unknown) => void) => unknown
+}
+
+/**
+ * Waits for the module without awaiting the thenable itself (a Promise would resolve it with
+ * itself forever): its own then(), then the thenable property removed.
+ */
+function instantiate(factory: () => Bzip2Wasm & Thenable): Promise<Bzip2Wasm> {
+  return new Promise((resolve) => {
+    const m = factory()
+    m.then!(() => {
+      delete m.then
+      resolve(m)
+    })
+  })
+}
+
 /** One bzip2 stream of `data` (libbzip2 as WebAssembly; its module is instantiated once per thread). */
 export async function bzip2Stream(data: Buffer): Promise<Buffer> {
-  bzip2Module ??= load<() => Promise<Bzip2Wasm>>('libbzip2-wasm', 'bzip2')()
+  bzip2Module ??= instantiate(load<() => Bzip2Wasm & Thenable>('libbzip2-wasm', 'bzip2'))
   const m = await bzip2Module
   // Block size 3 (300 kB) holds a whole flushed chunk (FLUSH_BYTES) with a third of -9's memory.
   const r = m.compressBZ2(data, 3, 30)

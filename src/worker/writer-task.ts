@@ -191,6 +191,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
   const due = new Set<PartitionFile>()
   const rangeStats: RangeStats[] = []
   const includeHeaders = task.projection.includeHeaders
+  const dropMalformed = task.projection.mode === 'DROPMALFORMED'
   const readOne = async (range: TaskRange): Promise<void> => {
     const stats: RangeStats = {
       topic: range.topic,
@@ -210,6 +211,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
         const ts = rec.timestamp
         if (ts < stats.minTimestamp) stats.minTimestamp = ts
         if (ts > stats.maxTimestamp) stats.maxTimestamp = ts
+        if (row.corrupt && dropMalformed) continue // counted in corruptRows, not written
         // rec and row are shared by the ranges read concurrently: keep this row's text across the await.
         const line = row.line
         let file = files.get(row.partitionPath)

@@ -6,22 +6,17 @@
  * file names' extensions.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync, inflateSync } from 'node:zlib'
+import { gunzipSync } from 'node:zlib'
 import { after, before, test } from 'node:test'
 import { createStore, parseLocation, type Store } from '../../src/storage/index.js'
-import { CODECS, type Codec, LZ4_MAX_BLOCK, SNAPPY_MAX_BLOCK } from '../../src/worker/compressors.js'
+import { CODECS, type Codec } from '../../src/worker/compressors.js'
+import { DECODE } from '../helpers/output-codecs.js'
 import { MemoryAccount } from '../../src/worker/memory-account.js'
 import { FLUSH_BYTES, PartitionFile } from '../../src/worker/partition-file.js'
 import { dataFileName } from '../../src/worker/types.js'
-
-const require = createRequire(import.meta.url)
-const lz4 = require('lz4-napi') as { uncompressSync(b: Buffer): Buffer }
-const snappy = require('snappy') as { uncompressSync(b: Buffer): Buffer }
 
 let dir: string
 let store: Store
@@ -32,44 +27,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-/** Hadoop's BlockDecompressorStream: per block, raw length, then chunks until that many bytes. */
-function readHadoopBlocks(file: Buffer, decode: (chunk: Buffer, rawLen: number) => Buffer, maxBlock: number): Buffer {
-  const out: Buffer[] = []
-  let p = 0
-  while (p < file.length) {
-    const raw = file.readUInt32BE(p)
-    p += 4
-    assert.ok(raw <= maxBlock, `a block of ${raw} bytes would not fit Hadoop's decompressor buffer`)
-    let got = 0
-    while (got < raw) {
-      const len = file.readUInt32BE(p)
-      const part = decode(file.subarray(p + 4, p + 4 + len), raw - got)
-      out.push(part)
-      got += part.length
-      p += 4 + len
-    }
-    assert.equal(got, raw)
-  }
-  return Buffer.concat(out)
-}
-
-function lz4Raw(chunk: Buffer, rawLen: number): Buffer {
-  const withSize = Buffer.alloc(4 + chunk.length)
-  withSize.writeUInt32LE(rawLen, 0)
-  chunk.copy(withSize, 4)
-  return lz4.uncompressSync(withSize)
-}
-
-const DECODE: Record<Codec, (file: Buffer) => Buffer> = {
-  none: (f) => f,
-  gzip: (f) => gunzipSync(f),
-  deflate: (f) => inflateSync(f),
-  bzip2: (f) => execFileSync('bzip2', ['-dc'], { input: f, maxBuffer: 1 << 28 }),
-  zstd: (f) => execFileSync('zstd', ['-dc'], { input: f, maxBuffer: 1 << 28 }),
-  lz4: (f) => readHadoopBlocks(f, lz4Raw, LZ4_MAX_BLOCK),
-  snappy: (f) => readHadoopBlocks(f, (c) => snappy.uncompressSync(c), SNAPPY_MAX_BLOCK),
-}
 
 async function writeFile(key: string, codec: Codec, rows: string[], lineSep?: string): Promise<Buffer> {
   const account = new MemoryAccount()
