@@ -6,3 +6,4 @@
 import './from-json-parity.js'
 import './writer-parity.js'
 import './datetime-parity.js'
+import './codec-parity.js'
