@@ -5,7 +5,23 @@
  * src/sql/lenient-json.ts). `mode` and `columnNameOfCorruptRecord` stay in `sink`, where they were.
  */
 import { z } from 'zod'
-import { bool, def } from './fields.js'
+import { compilePatternParser } from '../sql/time-pattern-parse.js'
+import { Bad, bool, def, field, opt } from './fields.js'
+import { show } from './problems.js'
+
+/** A Spark datetime pattern that sluice can parse with (checked before the job starts). */
+const parsePattern = field<string>((v) => {
+  if (typeof v !== 'string' || v === '') return new Bad(`expected a Spark datetime pattern such as "yyyy-MM-dd HH:mm:ss", got ${show(v)}`)
+  try {
+    compilePatternParser(v, (why) => {
+      throw new Bad(why)
+    })
+  } catch (err) {
+    if (err instanceof Bad) return new Bad(`${show(v)} cannot be parsed with: ${err.message}; write a Spark datetime pattern such as "yyyy-MM-dd HH:mm:ss"`)
+    throw err
+  }
+  return v
+})
 
 function flag(name: string, value: boolean, description: string) {
   return def(bool(), value, { type: 'boolean', default: String(value), spark: `from_json option ${name}`, description })
@@ -32,6 +48,27 @@ export const fromJsonSchema = z
       false,
       'Accept raw control characters (U+0000-U+001F) inside strings.',
     ),
+    timestampFormat: opt(parsePattern, {
+      type: 'datetime pattern',
+      default: "Spark's default reading",
+      spark: 'from_json option timestampFormat',
+      description:
+        "Pattern of TIMESTAMP strings (Spark's datetime patterns: `yyyy-MM-dd HH:mm:ss`, `dd/MM/yyyy HH:mm[:ss][.SSS]XXX`, ...), parsed as Spark 3.5's new parser does (CORRECTED): strict widths, whole string, the pattern's offset or zone (`XXX`, `Z`, `VV`) else the session zone. A string that does not match makes the field null and the record corrupt (PERMISSIVE) or stops the batch (FAILFAST); Spark's default policy (EXCEPTION) instead fails the query when its legacy parser would have read it. Numbers are still seconds since the epoch. Unset: `yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]` with Spark's lenient fallback.",
+    }),
+    dateFormat: opt(parsePattern, {
+      type: 'datetime pattern',
+      default: "Spark's default reading",
+      spark: 'from_json option dateFormat',
+      description:
+        'Pattern of DATE strings (e.g. `dd.MM.yyyy`, `yyyyMMdd`), parsed as for timestampFormat (time fields are checked and dropped). A string that does not match makes the record corrupt. Unset: `yyyy-MM-dd` with its lenient forms and Spark 1.5 day numbers.',
+    }),
+    enableDateTimeParsingFallback: opt(bool(), {
+      type: 'boolean',
+      default: 'true without a pattern, false with one',
+      spark: 'from_json option enableDateTimeParsingFallback',
+      description:
+        'A TIMESTAMP or DATE string that does not match timestampFormat/dateFormat is read again as Spark reads it without a pattern.',
+    }),
   })
   .meta({
     title: 'fromJson',
@@ -44,10 +81,7 @@ export type RawFromJson = z.output<typeof fromJsonSchema>
 
 /** Spark from_json options that are recognised but not accepted. */
 export const FROM_JSON_UNSUPPORTED: Record<string, string> = {
-  timestampFormat:
-    "not supported yet: timestamps are read as Spark reads them without the option (yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX], falling back to its lenient ISO-8601 reader); convert other formats in the producer",
-  dateFormat: 'not supported yet: dates are read as Spark reads them without the option (yyyy-MM-dd and its lenient fallbacks)',
-  timestampNTZFormat: 'not supported: the schema has no TIMESTAMP_NTZ type',
+  timestampNTZFormat: 'not applicable: the schema has no TIMESTAMP_NTZ type (TIMESTAMP is read with timestampFormat)',
   primitivesAsString: 'not applicable: from_json uses the job schema, not inference',
   prefersDecimal: 'not applicable: from_json uses the job schema, not inference',
   dropFieldIfAllNull: 'not applicable: from_json uses the job schema, not inference',

@@ -253,6 +253,11 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
       trigger: trigger ?? { kind: 'processingTime', intervalMs: 0 },
       outputMode: sink.outputMode,
       compression: sink.compression,
+      /** JSON writer options (Spark's names); undefined: Spark's default pattern. */
+      timestampFormat: sink.timestampFormat,
+      dateFormat: sink.dateFormat,
+      ignoreNullFields: sink.ignoreNullFields,
+      lineSep: sink.lineSep,
       mode: sink.mode,
       columnNameOfCorruptRecord: sink.columnNameOfCorruptRecord,
       /** Compact `_spark_metadata` every N batches (spark.sql.streaming.fileSink.log.compactInterval). */

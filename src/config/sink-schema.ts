@@ -9,6 +9,9 @@ import { Bad, bool, bytes, choice, def, duration, field, int, list, opt, req, te
 import { parseLocation } from '../storage/index.js'
 import { ConfigCode, show } from './problems.js'
 import { parseDuration } from './units.js'
+import { CODECS, type Codec } from '../worker/compressors.js'
+import { writerFormats } from '../sql/projection.js'
+import { getZone } from '../sql/time-zone.js'
 
 const location = field<Location>((v) => {
   if (typeof v !== 'string') return new Bad(`expected a location such as "s3a://bucket/prefix/", got ${show(v)}`)
@@ -74,6 +77,24 @@ for (const f of ['console', 'memory', 'kafka', 'foreach', 'foreachBatch', 'noop'
   FORMAT_UNSUPPORTED[f] = 'sluice is a file sink writing JSON lines to S3 or a directory; use format: json'
 }
 
+/** A writer datetime pattern, checked by compiling it as the workers will. */
+function formatPattern(kind: 'timestamp' | 'date') {
+  return field<string>((v) => {
+    if (typeof v !== 'string' || v === '') return new Bad(`expected a Spark datetime pattern such as "yyyy-MM-dd HH:mm:ss", got ${show(v)}`)
+    try {
+      writerFormats(kind === 'timestamp' ? { timestampFormat: v } : { dateFormat: v }, getZone('UTC'))
+    } catch (err) {
+      return new Bad((err as Error).message.replace(/^sink\.\w+ /, ''))
+    }
+    return v
+  })
+}
+
+const lineSeparator = field<string>((v) => {
+  if (typeof v !== 'string' || v === '') return new Bad(`expected a non-empty string such as "\\n" or "\\r\\n" (Spark: 'lineSep' cannot be an empty string), got ${show(v)}`)
+  return v
+})
+
 export const DEFAULT_WRITER_MEMORY = 256 * 1024 * 1024
 
 export const sinkSchema = z
@@ -125,35 +146,54 @@ export const sinkSchema = z
       { type: 'append', default: 'append', spark: 'outputMode', description: 'Only append, as for Spark file sinks.' },
     ),
     compression: def(
-      choice<'none' | 'gzip'>({
-        values: ['none', 'gzip'] as const,
-        aliases: { uncompressed: 'none' },
-        unsupported: Object.fromEntries(
-          ['bzip2', 'lz4', 'snappy', 'deflate', 'zstd'].map((c) => [c, 'supported codecs are none and gzip; use gzip']),
-        ),
+      choice<Codec>({
+        values: CODECS,
+        aliases: { uncompressed: 'none', zstandard: 'zstd' },
       }),
       'none',
       {
-        type: 'none | uncompressed | gzip',
+        type: 'none | uncompressed | gzip | deflate | bzip2 | lz4 | snappy | zstd',
         default: 'none',
         spark: 'compression',
-        description: 'Compression of the output files (gzip files end in .json.gz).',
+        description:
+          "Compression of the output files, framed as Spark's writer frames each codec through Hadoop's (so Spark and Hadoop-based readers read them back), with Spark's file extensions: gzip `.json.gz`, deflate `.json.deflate` (zlib stream), bzip2 `.json.bz2`, lz4 `.json.lz4` and snappy `.json.snappy` (Hadoop's block framing, not the LZ4 frame or Snappy framing formats: command-line lz4/snappy tools do not read them), zstd `.json.zst` (an extension: not a Spark 3.5 short name, and Hadoop reads it only with its native library; the zstd tool reads it). Speed and ratio per codec: BENCHMARKS.md (bench/compressors.bench.ts).",
       },
     ),
+    timestampFormat: opt(formatPattern('timestamp'), {
+      type: 'datetime pattern',
+      default: "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+      spark: 'JSON writer option timestampFormat',
+      description:
+        'How TIMESTAMP columns are written, in the session zone (spark.sql.session.timeZone). Map keys keep their CAST text, as in Spark; partition directories are not affected.',
+    }),
+    dateFormat: opt(formatPattern('date'), {
+      type: 'datetime pattern',
+      default: 'yyyy-MM-dd',
+      spark: 'JSON writer option dateFormat',
+      description: 'How DATE columns are written. Only date letters (a DATE has no time of day or zone).',
+    }),
+    ignoreNullFields: def(bool(), true, {
+      type: 'boolean',
+      default: 'true',
+      spark: 'JSON writer option ignoreNullFields (spark.sql.jsonGenerator.ignoreNullFields)',
+      description: 'true: null fields are left out of the JSON; false: written as `"field":null` (top level and nested structs).',
+    }),
+    lineSep: def(lineSeparator, '\n', {
+      type: 'string',
+      default: '\\n',
+      spark: 'JSON writer option lineSep',
+      description:
+        "What ends each row, e.g. \"\\r\\n\" (quote it in YAML). Spark reads files with another separator only with the same lineSep read option.",
+    }),
     mode: def(
-      choice({
-        values: ['PERMISSIVE', 'FAILFAST'] as const,
-        unsupported: {
-          DROPMALFORMED:
-            'from_json rejects DROPMALFORMED in Spark too; use PERMISSIVE (malformed records become null fields plus the corrupt-record column) or FAILFAST',
-        },
-      }),
+      choice({ values: ['PERMISSIVE', 'FAILFAST', 'DROPMALFORMED'] as const }),
       'PERMISSIVE',
       {
-        type: 'PERMISSIVE | FAILFAST',
+        type: 'PERMISSIVE | FAILFAST | DROPMALFORMED',
         default: 'PERMISSIVE',
-        spark: "from_json(..., {'mode': ...})",
-        description: 'PERMISSIVE keeps malformed records as nulls (+ corrupt column); FAILFAST stops the batch.',
+        spark: "from_json(..., {'mode': ...}); DROPMALFORMED as Spark's JSON source (spark.read.option('mode', ...))",
+        description:
+          'PERMISSIVE keeps malformed records as nulls (+ corrupt column); FAILFAST stops the batch; DROPMALFORMED leaves malformed records (bad JSON, or a field that does not fit its type) out of the output, as Spark\'s JSON source does (Spark\'s from_json itself refuses this mode). Malformed records are counted in sluice_corrupt_records_total in every mode.',
       },
     ),
     columnNameOfCorruptRecord: def(text('_corrupt_record'), '_corrupt_record', {
@@ -233,11 +273,7 @@ export type RawSink = z.output<typeof sinkSchema>
 /** Spark sink/JSON-writer options that are recognised but not accepted. */
 export const SINK_UNSUPPORTED: Record<string, string> = {
   maxRecordsPerFile: 'not supported yet; files are cut by writerMemory, and coalesce controls the number of writers',
-  timestampFormat: "not supported yet: timestamps are written as Spark's default yyyy-MM-dd'T'HH:mm:ss.SSSXXX; format them in select with date_format",
-  timestampNTZFormat: 'not supported yet; format the column in select with date_format',
-  dateFormat: 'not supported yet: dates are written as yyyy-MM-dd; format them in select with date_format',
-  ignoreNullFields: 'not supported yet: null fields are always omitted, as with Spark\'s default (true)',
+  timestampNTZFormat: 'not applicable: no column is TIMESTAMP_NTZ (the schema has no such type); TIMESTAMP columns follow sink.timestampFormat',
   encoding: 'not supported: output is always UTF-8',
-  lineSep: 'not supported: lines always end with \\n',
   queryName: 'not applicable here: use the top-level `name` for the query name',
 }

@@ -116,6 +116,17 @@ export const STORAGE_CODES = {
       'move past the range as described below.',
     details: '`bucket`, `key` (first 2,048 characters), `bytes`, `limit`.',
   },
+  SLUICE_SINK_CODEC_UNAVAILABLE: {
+    meaning: 'The output codec cannot run on this machine',
+    retriable: false,
+    what:
+      'the npm package behind `sink.compression` (lz4-napi, snappy, @mongodb-js/zstd or ' +
+      'libbzip2-wasm) did not load, or the compressor reported an error. It is raised in a writer ' +
+      'task when a file first needs the codec; nothing of the batch is committed.',
+    why: 'the dependencies were installed on another platform (a copied node_modules) or are incomplete.',
+    todo: 'run `npm ci` on this machine so npm installs the prebuilt binary for it, or choose another codec (gzip and deflate need no package).',
+    details: '`codec`, `package`.',
+  },
   SLUICE_STORE_WRITER_CLOSED: {
     meaning: 'A file written after it was closed (a bug)',
     retriable: false,

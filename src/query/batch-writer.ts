@@ -165,6 +165,7 @@ export class BatchWriter {
       output: this.#outputSpec,
       checkpoint: this.#checkpointSpec,
       compression: c.sink.compression,
+      lineSep: c.sink.lineSep,
       writeEmptyFile: false,
       memoryBytes: this.#taskMemory(),
       failOnDataLoss: c.source.failOnDataLoss,

@@ -8,11 +8,13 @@
  * Converters accept both readers' values: JSON.parse (plain objects, numbers) and parseExact
  * (Map, RawNumber).
  */
+import { SluiceError } from '../errors.js'
 import { toDecimal } from './decimal.js'
 import { RawNumber, mayHoldFloatLiteral } from './exact-json.js'
 import { javaDoubleToString, jsonDouble } from './java-number.js'
 import { jsonString } from './json-escape.js'
 import { parseDate, parseTimestamp } from './time-parse.js'
+import { type PatternParser, compilePatternParser } from './time-pattern-parse.js'
 import type { ZoneRules } from './time-zone.js'
 import type { DataType, StructField } from './types.js'
 
@@ -45,6 +47,15 @@ export function recordWasPartial(): boolean {
 export interface ConvertOptions {
   /** Also governs the strings "NaN", "Infinity", ... in DOUBLE and FLOAT fields. */
   allowNonNumericNumbers: boolean
+  /** Spark datetime pattern for TIMESTAMP strings; absent: Spark's default reading. */
+  timestampFormat?: string | undefined
+  /** Spark datetime pattern for DATE strings; absent: Spark's default reading. */
+  dateFormat?: string | undefined
+  /**
+   * When a string does not match the pattern, read it as Spark reads it without one. Spark's
+   * default: only when the format is not set (JSONOptions.enableDateTimeParsingFallback).
+   */
+  enableDateTimeParsingFallback?: boolean | undefined
 }
 
 const CONVERT_DEFAULTS: ConvertOptions = { allowNonNumericNumbers: true }
@@ -159,9 +170,34 @@ function decimalConv(precision: number, scale: number): Converter {
   }
 }
 
-function timestampConv(zone: ZoneRules): Converter {
+function patternParser(pattern: string, option: string): PatternParser {
+  return compilePatternParser(pattern, (why) => {
+    throw new SluiceError(
+      'SLUICE_CONFIG_VALUE',
+      `fromJson.${option} ${JSON.stringify(pattern)} cannot be used: ${why}. Write a Spark datetime pattern such as "yyyy-MM-dd HH:mm:ss".`,
+      { details: { option, pattern } },
+    )
+  })
+}
+
+/**
+ * TIMESTAMP: a string by the pattern (timestampFormat) or Spark's default reading, an integer as
+ * seconds since the epoch (with or without a pattern, as JacksonParser does).
+ */
+function timestampConv(zone: ZoneRules, o: ConvertOptions): Converter {
+  const pattern = o.timestampFormat === undefined ? null : patternParser(o.timestampFormat, 'timestampFormat')
+  const fallback = o.enableDateTimeParsingFallback ?? pattern === null
+  const fromString = (v: string): unknown => {
+    if (v.length === 0) return MISMATCH
+    if (pattern !== null) {
+      const us = pattern.timestamp(v, zone)
+      if (us !== null) return us
+      if (!fallback) return MISMATCH
+    }
+    return parseTimestamp(v, zone) ?? MISMATCH
+  }
   return (v) => {
-    if (typeof v === 'string') return v.length === 0 ? MISMATCH : (parseTimestamp(v, zone) ?? MISMATCH)
+    if (typeof v === 'string') return fromString(v)
     let seconds: number
     if (typeof v === 'number') {
       if (!Number.isInteger(v)) return MISMATCH
@@ -176,8 +212,8 @@ function timestampConv(zone: ZoneRules): Converter {
   }
 }
 
-function dateConv(v: unknown): unknown {
-  if (typeof v !== 'string' || v.length === 0) return MISMATCH
+/** Spark's default DATE reading: yyyy-MM-dd and its lenient forms, or a day number (Spark 1.5). */
+function defaultDate(v: string): unknown {
   const d = parseDate(v)
   if (d !== null) return d
   // Spark 1.5 stored dates as a day number in a string.
@@ -186,6 +222,20 @@ function dateConv(v: unknown): unknown {
     if (n >= -2147483648 && n <= 2147483647) return n
   }
   return MISMATCH
+}
+
+function dateConv(o: ConvertOptions): Converter {
+  const pattern = o.dateFormat === undefined ? null : patternParser(o.dateFormat, 'dateFormat')
+  const fallback = o.enableDateTimeParsingFallback ?? pattern === null
+  return (v) => {
+    if (typeof v !== 'string' || v.length === 0) return MISMATCH
+    if (pattern !== null) {
+      const d = pattern.date(v)
+      if (d !== null) return d
+      if (!fallback) return MISMATCH
+    }
+    return defaultDate(v)
+  }
 }
 
 function binaryConv(v: unknown): unknown {
@@ -289,9 +339,9 @@ export function makeConverter(t: DataType, zone: ZoneRules, o: ConvertOptions = 
     case 'decimal':
       return decimalConv(t.precision, t.scale)
     case 'timestamp':
-      return timestampConv(zone)
+      return timestampConv(zone, o)
     case 'date':
-      return dateConv
+      return dateConv(o)
     case 'binary':
       return binaryConv
     case 'array':

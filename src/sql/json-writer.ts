@@ -16,13 +16,28 @@ import type { DataType } from './types.js'
 
 export type ValueWriter = (v: unknown) => string
 
+/**
+ * The JSON writer's options (sink.timestampFormat, sink.dateFormat, sink.ignoreNullFields), as
+ * compiled functions; absent: Spark's defaults.
+ */
+export interface WriterFormats {
+  /** The text of a TIMESTAMP (µs), already JSON-quoted. */
+  timestamp?: ((us: number) => string) | undefined
+  /** The text of a DATE (days), already JSON-quoted. */
+  date?: ((days: number) => string) | undefined
+  /** false: null struct fields are written as `"f":null` (Spark's ignoreNullFields=false). */
+  ignoreNullFields?: boolean | undefined
+}
+
+const DEFAULT_FORMATS: WriterFormats = {}
+
 export function base64(v: unknown): string {
   const u = v as Uint8Array
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64')
 }
 
 /** The writer of one non-null value of type `t` (built once per projection). */
-export function valueWriter(t: DataType, ts: TimestampFormatter): ValueWriter {
+export function valueWriter(t: DataType, ts: TimestampFormatter, f: WriterFormats = DEFAULT_FORMATS): ValueWriter {
   switch (t.kind) {
     case 'string':
       return (v) => jsonString(v as string)
@@ -42,13 +57,13 @@ export function valueWriter(t: DataType, ts: TimestampFormatter): ValueWriter {
       return (v) => bigDecimalToString(v as string, scale)
     }
     case 'timestamp':
-      return (v) => '"' + ts.json(v as number) + '"'
+      return f.timestamp === undefined ? (v) => '"' + ts.json(v as number) + '"' : (f.timestamp as ValueWriter)
     case 'date':
-      return (v) => '"' + formatDate(v as number) + '"'
+      return f.date === undefined ? (v) => '"' + formatDate(v as number) + '"' : (f.date as ValueWriter)
     case 'binary':
       return (v) => '"' + base64(v) + '"'
     case 'array': {
-      const w = valueWriter(t.element, ts)
+      const w = valueWriter(t.element, ts, f)
       return (v) => {
         const a = v as unknown[]
         let s = '['
@@ -61,7 +76,7 @@ export function valueWriter(t: DataType, ts: TimestampFormatter): ValueWriter {
     }
     case 'map': {
       const kw = castKeyText(t.key, ts)
-      const vw = valueWriter(t.value, ts)
+      const vw = valueWriter(t.value, ts, f)
       return (v) => {
         const a = v as unknown[]
         let s = '{'
@@ -74,15 +89,22 @@ export function valueWriter(t: DataType, ts: TimestampFormatter): ValueWriter {
     }
     case 'struct': {
       const keys = t.fields.map((f) => jsonString(f.name) + ':')
-      const ws = t.fields.map((f) => valueWriter(f.type, ts))
+      const ws = t.fields.map((field) => valueWriter(field.type, ts, f))
       const n = keys.length
+      const writeNulls = f.ignoreNullFields === false
       return (v) => {
         const a = v as unknown[]
         let s = '{'
         let sep = ''
         for (let i = 0; i < n; i++) {
           const x = a[i]
-          if (x === null || x === undefined) continue
+          if (x === null || x === undefined) {
+            if (writeNulls) {
+              s += sep + keys[i] + 'null'
+              sep = ','
+            }
+            continue
+          }
           s += sep + keys[i] + ws[i]!(x)
           sep = ','
         }

@@ -22,6 +22,10 @@ export interface JsonReadOptions {
   allowNumericLeadingZeros: boolean
   allowBackslashEscapingAnyCharacter: boolean
   allowUnquotedControlChars: boolean
+  /** from_json's datetime options (json-coerce.ts ConvertOptions); Spark's reading when absent. */
+  timestampFormat?: string | undefined
+  dateFormat?: string | undefined
+  enableDateTimeParsingFallback?: boolean | undefined
 }
 
 /** Spark 3.5's JSONOptions defaults. */

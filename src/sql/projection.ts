@@ -20,10 +20,11 @@ import { type CompiledColumn, ExprCompiler } from './expr-compile.js'
 import { JsonDataParser } from './from-json.js'
 import { DEFAULT_PARTITION_NAME, escapePathName } from './hive-escape.js'
 import { jsonString } from './json-escape.js'
-import { valueWriter } from './json-writer.js'
+import { type WriterFormats, valueWriter } from './json-writer.js'
 import { selectError, parseSelectItem } from './select-parse.js'
-import { TimestampFormatter } from './time-format.js'
-import { getZone } from './time-zone.js'
+import { TimestampFormatter, compileDateFormat } from './time-format.js'
+import { fieldTokens, isTimeLetter, isZoneLetter, tokenizePattern } from './time-pattern.js'
+import { DAY_MS, type ZoneRules, getZone } from './time-zone.js'
 import {
   type DataType,
   type KafkaRecord,
@@ -37,7 +38,7 @@ import {
 type ProjectFn = (rec: KafkaRecord, out: ProjectedRow) => void
 
 /** JS expression text writing non-null `v` of type `t` as JSON (inline where it pays). */
-function writeCode(t: DataType, c: ExprCompiler, ts: TimestampFormatter, jsonStr: string): string {
+function writeCode(t: DataType, c: ExprCompiler, ts: TimestampFormatter, jsonStr: string, f: WriterFormats): string {
   switch (t.kind) {
     case 'string':
       return `${jsonStr}(v)`
@@ -49,10 +50,46 @@ function writeCode(t: DataType, c: ExprCompiler, ts: TimestampFormatter, jsonStr
     case 'boolean':
       return "(v ? 'true' : 'false')"
     case 'timestamp':
+      if (f.timestamp !== undefined) return `${c.helper(f.timestamp)}(v)`
       return `('"' + ${c.helper(ts)}.json(v) + '"')`
     default:
-      return `${c.helper(valueWriter(t, ts))}(v)`
+      return `${c.helper(valueWriter(t, ts, f))}(v)`
   }
+}
+
+function writerOptionError(option: string, pattern: string, why: string): SluiceError {
+  return new SluiceError(
+    'SLUICE_CONFIG_VALUE',
+    `sink.${option} ${JSON.stringify(pattern)} cannot be used: ${why}. Write a Spark datetime pattern such as "yyyy-MM-dd HH:mm:ss".`,
+    { details: { option, pattern } },
+  )
+}
+
+/** The JSON writer's datetime options compiled (sink.timestampFormat, sink.dateFormat). */
+export function writerFormats(o: ProjectionOptions['writer'], zone: ZoneRules): WriterFormats {
+  const f: WriterFormats = { ignoreNullFields: o?.ignoreNullFields }
+  const tsPattern = o?.timestampFormat
+  if (tsPattern !== undefined) {
+    const fmt = compileDateFormat(tsPattern, zone, (why) => {
+      throw writerOptionError('timestampFormat', tsPattern, why)
+    })
+    // Pattern literals may hold quotes or backslashes: the text is escaped as Jackson does.
+    f.timestamp = (us) => jsonString(fmt(us))
+  }
+  const datePattern = o?.dateFormat
+  if (datePattern !== undefined) {
+    const fail = (why: string): never => {
+      throw writerOptionError('dateFormat', datePattern, why)
+    }
+    for (const t of fieldTokens(tokenizePattern(datePattern, fail))) {
+      if (isTimeLetter(t.letter) || isZoneLetter(t.letter)) {
+        fail(`a DATE has no time of day or zone, and pattern letter '${t.letter}' at position ${t.at} needs one (Spark fails the query on it too)`)
+      }
+    }
+    const fmt = compileDateFormat(datePattern, getZone('UTC'), fail)
+    f.date = (days) => jsonString(fmt(days * DAY_MS * 1000))
+  }
+  return f
 }
 
 function partitionError(field: string, why: string, details: Record<string, unknown>): SluiceError {
@@ -107,6 +144,7 @@ class CompiledProjection implements Projection {
 export function compileProjection(o: ProjectionOptions): Projection {
   const zone = getZone(o.timeZone)
   const ts = new TimestampFormatter(zone)
+  const formats = writerFormats(o.writer, zone)
   checkSchema(o)
   if (o.select.length === 0) throw selectError('', 'select is empty; list at least one column, e.g. json_data.*')
   const c = new ExprCompiler(o.schema, o.includeHeaders, ts)
@@ -160,10 +198,12 @@ export function compileProjection(o: ProjectionOptions): Projection {
   cols.forEach((col, i) => {
     if (partIdx.includes(i)) return
     const key = JSON.stringify(jsonString(col.name) + ':')
-    const w = writeCode(col.type, c, ts, jsonStr)
+    const w = writeCode(col.type, c, ts, jsonStr, formats)
     body.push(`v = ${col.code};`)
     if (col.nonNull && first) {
       body.push(`s += ${key} + ${w}; c = ',';`)
+    } else if (formats.ignoreNullFields === false) {
+      body.push(`s += c + ${key} + (v !== null ? ${w} : 'null'); c = ',';`)
     } else {
       body.push(`if (v !== null) { s += c + ${key} + ${w}; c = ','; }`)
     }

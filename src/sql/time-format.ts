@@ -4,6 +4,7 @@
  * records from the same second or hour formats with a compare and a concat.
  */
 import { SluiceError } from '../errors.js'
+import { DAY_NAMES as DAYS, MONTH_NAMES as MONTHS, type PatternToken, tokenizePattern } from './time-pattern.js'
 import { DAY_MS, type ZoneRules, civil, daysToCivil, getZone } from './time-zone.js'
 
 const DAY_US = DAY_MS * 1000
@@ -116,29 +117,14 @@ export function formatTimestamp(ms: number, tz: string): string {
 
 type Part = string | { letter: string; count: number }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
-
 const SUPPORTED_PATTERN =
-  "y yyyy yy M MM MMM MMMM d dd H HH h hh m mm s ss S SS SSS a E EEE EEEE, 'quoted text', and non-letters"
+  "y yyyy yy M MM MMM MMMM d dd H HH h hh m mm s ss S SS SSS a E EEE EEEE X XX XXX x xx xxx Z ZZ ZZZ VV, [optional sections], 'quoted text', and non-letters"
 
 /** Unit (µs) each letter needs; the formatter caches one string per unit of the finest letter. */
 const UNIT_US: Record<string, number> = {
   y: DAY_US,
   M: DAY_US,
+  L: DAY_US,
   d: DAY_US,
   E: DAY_US,
   a: 3.6e9,
@@ -148,49 +134,47 @@ const UNIT_US: Record<string, number> = {
   s: 1e6,
 }
 
+function supported(c: string, count: number): boolean {
+  return (
+    (c === 'y' && count <= 4) ||
+    ((c === 'M' || c === 'L') && count <= 4) ||
+    ((c === 'd' || c === 'H' || c === 'h' || c === 'm' || c === 's') && count <= 2) ||
+    (c === 'S' && count <= 6) ||
+    (c === 'a' && count === 1) ||
+    (c === 'E' && count <= 4) ||
+    ((c === 'X' || c === 'x' || c === 'Z') && count <= 3) ||
+    (c === 'V' && count === 2)
+  )
+}
+
+/** The pattern's parts; optional sections print their contents (every field is available). */
 function parsePattern(pattern: string, fail: (why: string) => never): Part[] {
   const parts: Part[] = []
-  let i = 0
-  while (i < pattern.length) {
-    const c = pattern[i]!
-    if (c === "'") {
-      // 'text' is literal; '' is one quote, inside or outside quoted text.
-      let j = i + 1
-      let text = ''
-      for (;;) {
-        const end = pattern.indexOf("'", j)
-        if (end < 0) fail(`the quote at position ${i} is not closed`)
-        text += pattern.slice(j, end)
-        if (pattern[end + 1] === "'" && (end > i + 1 || text !== '')) {
-          text += "'"
-          j = end + 2
-          continue
-        }
-        j = end + 1
-        break
+  const walk = (tokens: PatternToken[]): void => {
+    for (const t of tokens) {
+      if (typeof t === 'string') parts.push(t)
+      else if ('optional' in t) walk(t.optional)
+      else {
+        if (!supported(t.letter, t.count)) fail(`pattern letter '${t.letter.repeat(t.count)}' at position ${t.at} is not supported`)
+        parts.push({ letter: t.letter === 'L' ? 'M' : t.letter, count: t.count })
       }
-      parts.push(text === '' ? "'" : text)
-      i = j
-    } else if (/[A-Za-z]/.test(c)) {
-      let j = i
-      while (pattern[j] === c) j++
-      const count = j - i
-      const ok =
-        (c === 'y' && count <= 4) ||
-        (c === 'M' && count <= 4) ||
-        ((c === 'd' || c === 'H' || c === 'h' || c === 'm' || c === 's') && count <= 2) ||
-        (c === 'S' && count <= 6) ||
-        (c === 'a' && count === 1) ||
-        (c === 'E' && count <= 4)
-      if (!ok) fail(`pattern letter '${pattern.slice(i, j)}' at position ${i} is not supported`)
-      parts.push({ letter: c, count })
-      i = j
-    } else {
-      parts.push(c)
-      i++
     }
   }
+  walk(tokenizePattern(pattern, fail))
   return parts
+}
+
+/** `X` (zero 'Z') or `x`/`Z` offsets: style 1 +HH[mm], 2 +HHMM, 3 +HH:MM. */
+function offsetText(offsetMs: number, letter: string, count: number): string {
+  const style = letter === 'Z' ? 2 : count
+  if (offsetMs === 0 && letter === 'X') return 'Z'
+  const neg = offsetMs < 0
+  const mins = Math.floor((neg ? -offsetMs : offsetMs) / 60000)
+  const h = pad2(Math.floor(mins / 60))
+  const m = pad2(mins % 60)
+  const sign = neg ? '-' : '+'
+  if (style === 1) return sign + h + (m === '00' ? '' : m)
+  return style === 2 ? sign + h + m : sign + h + ':' + m
 }
 
 /**
@@ -203,10 +187,11 @@ export function compileDateFormat(pattern: string, zone: ZoneRules, fail: (why: 
   let unit = Number.POSITIVE_INFINITY
   for (const p of parts) {
     if (typeof p === 'string') continue
-    const u = p.letter === 'S' ? 10 ** (6 - p.count) : UNIT_US[p.letter]!
+    const u = p.letter === 'S' ? 10 ** (6 - p.count) : (UNIT_US[p.letter] ?? Number.POSITIVE_INFINITY)
     if (u < unit) unit = u
   }
-  const render = (localUs: number): string => {
+  const zoned = parts.some((p) => typeof p !== 'string' && (p.letter === 'X' || p.letter === 'x' || p.letter === 'Z'))
+  const render = (localUs: number, offsetMs: number): string => {
     const days = Math.floor(localUs / DAY_US)
     const dayUs = localUs - days * DAY_US
     daysToCivil(days)
@@ -261,22 +246,34 @@ export function compileDateFormat(pattern: string, zone: ZoneRules, fail: (why: 
           out += n === 4 ? DAYS[dow]! : DAYS[dow]!.slice(0, 3)
           break
         }
+        case 'X':
+        case 'x':
+        case 'Z':
+          out += offsetText(offsetMs, p.letter, n)
+          break
+        case 'V':
+          out += zone.name
+          break
       }
     }
     return out
   }
-  if (unit === Number.POSITIVE_INFINITY) {
-    const constant = render(0)
+  if (unit === Number.POSITIVE_INFINITY && !zoned) {
+    const constant = render(0, 0)
     return () => constant
   }
   let lastKey = Number.NaN
+  let lastOffset = Number.NaN
   let last = ''
   return (us: number): string => {
-    const localUs = us + zone.offsetMs(Math.floor(us / 1000)) * 1000
+    const offsetMs = zone.offsetMs(Math.floor(us / 1000))
+    const localUs = us + offsetMs * 1000
     const key = Math.floor(localUs / unit)
-    if (key !== lastKey) {
+    // With an offset letter, the cached text also depends on the offset (a DST day has two).
+    if (key !== lastKey || (zoned && offsetMs !== lastOffset)) {
       lastKey = key
-      last = render(localUs)
+      lastOffset = offsetMs
+      last = render(localUs, offsetMs)
     }
     return last
   }

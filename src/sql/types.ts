@@ -59,11 +59,24 @@ export interface ProjectionOptions {
   partitionBy: string[]
   /** spark.sql.session.timeZone: an IANA name, `UTC`, or a fixed offset like `+09:00`. */
   timeZone: string
-  mode: 'PERMISSIVE' | 'FAILFAST'
+  /** DROPMALFORMED parses as PERMISSIVE; the writer task leaves corrupt rows out. */
+  mode: 'PERMISSIVE' | 'FAILFAST' | 'DROPMALFORMED'
   columnNameOfCorruptRecord: string
   includeHeaders: boolean
   /** from_json's Jackson options for text JSON.parse refuses; Spark's defaults when absent. */
   jsonOptions?: JsonReadOptions | undefined
+  /** The JSON writer's options (the sink's); Spark's defaults when absent. */
+  writer?: JsonWriterOptions | undefined
+}
+
+/** Spark's JSON writer options that change the line (sink.timestampFormat, ...). */
+export interface JsonWriterOptions {
+  /** Default `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the session zone. */
+  timestampFormat?: string | undefined
+  /** Default `yyyy-MM-dd`. */
+  dateFormat?: string | undefined
+  /** Default true: null fields are left out. */
+  ignoreNullFields?: boolean | undefined
 }
 
 export interface ProjectedRow {

@@ -16,5 +16,6 @@ export function compileTaskProjection(p: TaskProjection): Projection {
     columnNameOfCorruptRecord: p.columnNameOfCorruptRecord,
     includeHeaders: p.includeHeaders,
     jsonOptions: p.jsonOptions,
+    writer: p.writer,
   })
 }

@@ -4,29 +4,25 @@
  * Rows arrive as strings on the hot path and are encoded straight into a byte buffer (no string
  * arrays, no join: measured as a large share of GC). The buffer starts at 8 KiB and doubles up to
  * FLUSH_BYTES, so a directory with few rows costs little; a full FLUSH_BYTES buffer is set aside
- * and handed (gzipped when asked) to the store's ObjectWriter at the next flush(), which uploads a
- * multipart part each time it holds a full part. The gzip stream is created at the first flush,
- * not at open: a file closed before it holds FLUSH_BYTES of text never keeps a compressor.
+ * and handed (compressed when asked: compressors.ts) to the store's ObjectWriter at the next
+ * flush(), which uploads a multipart part each time it holds a full part. The compressor is
+ * created at the first flush, not at open: a file closed before it holds FLUSH_BYTES of text
+ * never keeps one. Rows end with sink.lineSep (Spark's default \n).
  *
  * Memory: every change of what the file holds allocated is reported to the task's MemoryAccount
  * (see memory-account.ts for what is counted); the writer task closes least-recently-used files
  * when the sum passes its budget (see writer-task.ts).
  */
-import { createGzip, type Gzip } from 'node:zlib'
 import type { ObjectInfo, ObjectWriter, Store } from '../storage/types.js'
+import { type Codec, type Compressor, ZLIB_STATE_BYTES, createCompressor } from './compressors.js'
 import type { MemoryAccount } from './memory-account.js'
 
 /** Encoded rows buffered per file before they are passed on. */
 export const FLUSH_BYTES = 256 * 1024
 /** A new file's text buffer. */
 export const INITIAL_BYTES = 8 * 1024
-/**
- * What an open gzip stream holds: zlib's deflate state for windowBits 15 and memLevel 8
- * ((1 << 17) + (1 << 17) = 256 KiB, zlib's documented formula) plus Node's 16 KiB output chunk and
- * the stream's own objects (rounded up).
- */
-export const GZIP_STATE_BYTES = 256 * 1024 + 16 * 1024 + 8 * 1024
-const NEWLINE = 10
+/** What an open gzip stream holds (compressors.ts ZLIB_STATE_BYTES). */
+export const GZIP_STATE_BYTES = ZLIB_STATE_BYTES
 const EMPTY = Buffer.alloc(0)
 
 export class PartitionFile {
@@ -44,18 +40,22 @@ export class PartitionFile {
   /** Capacity of the buffers a flush() is passing on right now. */
   #passing = 0
   #writer: ObjectWriter
-  #gzipWanted: boolean
-  #gzip: Gzip | null = null
+  /** sink.compression (true: gzip). The #gzip* members serve every codec (names kept from gzip-only days). */
+  #codec: Codec
+  #gzip: Compressor | null = null
   #gzipOut: Buffer[] = []
   #gzipOutBytes = 0
+  /** sink.lineSep as bytes (Spark's default \n). */
+  #lineSep: Buffer
   #account: MemoryAccount
   /** What this file last reported to the account. */
   #reported = 0
 
-  constructor(store: Store, key: string, gzip: boolean, account: MemoryAccount) {
+  constructor(store: Store, key: string, compression: boolean | Codec, account: MemoryAccount, lineSep = '\n') {
     this.key = key
     this.#writer = store.createWriter(key)
-    this.#gzipWanted = gzip
+    this.#codec = compression === true ? 'gzip' : compression === false ? 'none' : compression
+    this.#lineSep = Buffer.from(lineSep, 'utf8')
     this.#account = account
     this.sync()
   }
@@ -63,10 +63,12 @@ export class PartitionFile {
   /** Appends one row (its JSON text, without the newline). Returns true when a flush is due. */
   append(line: string): boolean {
     // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
-    const worst = line.length * 3 + 1
+    const sep = this.#lineSep
+    const worst = line.length * 3 + sep.length
     if (this.#buf.length - this.#pos < worst) this.#makeRoom(worst)
     this.#pos += this.#buf.write(line, this.#pos, 'utf8')
-    this.#buf[this.#pos++] = NEWLINE
+    if (sep.length === 1) this.#buf[this.#pos++] = sep[0]!
+    else this.#pos += sep.copy(this.#buf, this.#pos)
     this.rows++
     return this.#fullBytes > 0
   }
@@ -109,7 +111,7 @@ export class PartitionFile {
       this.#buf.length +
       this.#fullAlloc +
       this.#passing +
-      (this.#gzip === null ? 0 : GZIP_STATE_BYTES) +
+      (this.#gzip === null ? 0 : this.#gzip.stateBytes) +
       this.#gzipOutBytes +
       this.#writer.allocated
     )
@@ -143,25 +145,24 @@ export class PartitionFile {
   async #pass(chunks: Buffer[], bytes: number): Promise<void> {
     if (bytes === 0) return
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)
-    if (!this.#gzipWanted) {
+    if (this.#codec === 'none') {
       await this.#writer.write(data)
       return
     }
-    const gz = this.#gzipStream()
-    await new Promise<void>((resolve, reject) => {
-      gz.write(data, (err) => (err ? reject(err) : resolve()))
-    })
+    this.#collect(await this.#gzipStream().write(data))
     await this.#drainGzip()
   }
 
-  #gzipStream(): Gzip {
+  #collect(out: Buffer[]): void {
+    for (const b of out) {
+      this.#gzipOut.push(b)
+      this.#gzipOutBytes += b.length
+    }
+  }
+
+  #gzipStream(): Compressor {
     if (this.#gzip === null) {
-      const gz = createGzip({ level: 6 })
-      gz.on('data', (b: Buffer) => {
-        this.#gzipOut.push(b)
-        this.#gzipOutBytes += b.length
-      })
-      this.#gzip = gz
+      this.#gzip = createCompressor(this.#codec)!
       this.sync()
     }
     return this.#gzip
@@ -180,14 +181,8 @@ export class PartitionFile {
     this.#setAside()
     this.#buf = EMPTY
     await this.flush()
-    if (this.#gzipWanted) {
-      const gz = this.#gzipStream()
-      await new Promise<void>((resolve, reject) => {
-        gz.once('end', resolve)
-        gz.once('error', reject)
-        gz.end()
-        gz.resume()
-      })
+    if (this.#codec !== 'none') {
+      this.#collect(await this.#gzipStream().end())
       await this.#drainGzip()
       this.#gzip = null
     }

@@ -10,6 +10,7 @@ import type { SerializedError } from '../errors.js'
 import type { ProjectionOptions } from '../sql/index.js'
 import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/request-stats.js'
+import { CODEC_EXTENSION, type Codec } from './compressors.js'
 
 export interface TaskRange {
   topic: string
@@ -35,6 +36,11 @@ export function taskProjection(c: JobConfig): TaskProjection {
     columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
     includeHeaders: c.source.includeHeaders,
     jsonOptions: c.fromJson,
+    writer: {
+      timestampFormat: c.sink.timestampFormat,
+      dateFormat: c.sink.dateFormat,
+      ignoreNullFields: c.sink.ignoreNullFields,
+    },
   }
 }
 
@@ -53,7 +59,10 @@ export interface WriterTask {
   projection: TaskProjection
   output: StoreSpec
   checkpoint: StoreSpec
-  compression: 'none' | 'gzip'
+  /** sink.compression (compressors.ts). */
+  compression: Codec
+  /** sink.lineSep: what ends each row (Spark's default \n). */
+  lineSep?: string | undefined
   /** Without partitionBy Spark's writer 0 writes a file even when it has no rows. */
   writeEmptyFile: boolean
   /**
@@ -113,6 +122,8 @@ export interface WriterFailure {
 
 export type WriterOutcome = WriterResult | WriterFailure
 
-export function dataFileName(writer: number, uuid: string, counter: number, gzip: boolean): string {
-  return `part-${String(writer).padStart(5, '0')}-${uuid}-c${String(counter).padStart(3, '0')}.json${gzip ? '.gz' : ''}`
+/** Spark's data file name; the extension is the codec's (`true`: gzip, as before codecs were added). */
+export function dataFileName(writer: number, uuid: string, counter: number, compression: boolean | Codec): string {
+  const codec: Codec = compression === true ? 'gzip' : compression === false ? 'none' : compression
+  return `part-${String(writer).padStart(5, '0')}-${uuid}-c${String(counter).padStart(3, '0')}.json${CODEC_EXTENSION[codec]}`
 }

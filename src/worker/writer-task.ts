@@ -97,7 +97,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
   const projection = projectionFor(task.projection)
   const output = storeFor(task.output)
   const client = fetchClientFor(task)
-  const gzip = task.compression === 'gzip'
+  const gzip = task.compression // the codec (compressors.ts); `gzip` is its name from gzip-only days
   const counters = new Map<string, number>()
   const closed: WrittenFile[] = []
   let intentSeq = 0
@@ -126,7 +126,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
     const counter = counters.get(dir) ?? 0
     counters.set(dir, counter + 1)
     const name = dataFileName(task.writer, task.fileUuid, counter, gzip)
-    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip, account)
+    const file = new PartitionFile(output, dir === '' ? name : `${dir}/${name}`, gzip, account, task.lineSep)
     files.set(dir, file)
     return file
   }
@@ -191,6 +191,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
   const due = new Set<PartitionFile>()
   const rangeStats: RangeStats[] = []
   const includeHeaders = task.projection.includeHeaders
+  const dropMalformed = task.projection.mode === 'DROPMALFORMED'
   const readOne = async (range: TaskRange): Promise<void> => {
     const stats: RangeStats = {
       topic: range.topic,
@@ -210,6 +211,7 @@ async function run(task: WriterTask, files: Map<string, PartitionFile>, closing:
         const ts = rec.timestamp
         if (ts < stats.minTimestamp) stats.minTimestamp = ts
         if (ts > stats.maxTimestamp) stats.maxTimestamp = ts
+        if (row.corrupt && dropMalformed) continue // counted in corruptRows, not written
         // rec and row are shared by the ranges read concurrently: keep this row's text across the await.
         const line = row.line
         let file = files.get(row.partitionPath)

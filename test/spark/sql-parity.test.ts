@@ -6,3 +6,5 @@
 import './from-json-parity.js'
 import './writer-parity.js'
 import './kafka-source-parity.js'
+import './datetime-parity.js'
+import './codec-parity.js'
