@@ -12,6 +12,7 @@
 import { SluiceError } from '../errors.js'
 import { BrokerConnection } from '../kafka/broker-connection.js'
 import { isRetriableKafkaError, kafkaErrorName, ResponseReader } from '../kafka/protocol-codec.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { BrokerAddress } from '../kafka/types.js'
 
 const API_LIST_OFFSETS = 2
@@ -31,6 +32,7 @@ export async function highWatermarks(
   parts: LeaderPartition[],
   clientId: string,
   timeoutMs: number,
+  security: KafkaSecuritySpec | null = null,
 ): Promise<Map<string, number>> {
   const byLeader = new Map<string, LeaderPartition[]>()
   for (const p of parts) {
@@ -42,7 +44,7 @@ export async function highWatermarks(
   const out = new Map<string, number>()
   await Promise.all(
     [...byLeader.values()].map(async (list) => {
-      const conn = new BrokerConnection(list[0]!.leader, clientId, timeoutMs)
+      const conn = new BrokerConnection(list[0]!.leader, clientId, timeoutMs, security)
       try {
         await conn.connect()
         const byTopic = new Map<string, number[]>()

@@ -161,6 +161,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       clientId: c.source.kafka.clientId,
       requestTimeoutMs: c.source.kafka.requestTimeoutMs,
       isolationLevel: c.source.kafka.isolationLevel,
+      security: c.source.kafka.security,
       logger: this.#log.child({ component: 'kafka' }),
     })
     try {
