@@ -98,10 +98,9 @@ export class KafkaAdmin {
   }
 
   async connect(): Promise<void> {
+    // One handshake with sluice's own client first: a security mismatch fails here, at once.
     const security = this.#opts.security
-    if (security !== undefined && security.protocol !== 'PLAINTEXT') {
-      await probeSecurity(this.#opts.bootstrapServers, this.#opts.clientId, this.#opts.requestTimeoutMs, security)
-    }
+    if (security !== undefined) await probeSecurity(this.#opts.bootstrapServers, this.#opts.clientId, this.#opts.requestTimeoutMs, security)
     this.#admin ??= await this.#create()
     try {
       await this.#admin.connect()
