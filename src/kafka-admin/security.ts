@@ -120,3 +120,17 @@ export function kafkajsSecurityError(servers: string[], spec: KafkaSecuritySpec 
   }
   return null
 }
+
+/** What logs, status and metrics may say about the connection security: never a credential. */
+export function securitySummary(spec: KafkaSecuritySpec): { protocol: string; mechanism: string | null } {
+  return { protocol: spec.protocol, mechanism: spec.sasl?.mechanism ?? null }
+}
+
+/** The start-up warning for kafka.ssl.endpoint.identification.algorithm: "". */
+export function warnInsecure(spec: KafkaSecuritySpec, log: { warn(obj: object, msg: string): void }): void {
+  if (spec.tls?.verifyHostname !== false) return
+  log.warn(
+    { kafkaSecurity: securitySummary(spec) },
+    'kafka.ssl.endpoint.identification.algorithm is empty: broker host names are NOT verified, so any certificate signed by a trusted CA is accepted (whoever holds one can read and alter the traffic); set it to https outside tests',
+  )
+}

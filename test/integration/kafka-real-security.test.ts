@@ -21,7 +21,7 @@ import { until } from '../helpers/eventually.js'
 import { type KafkaReal, startKafkaReal } from '../helpers/kafka-real.js'
 import { OutputReader } from '../helpers/output-reader.js'
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle, startS3rver } from '../helpers/s3rver.js'
-import { readTopicWithKcat, runCli } from '../helpers/sluice-process.js'
+import { logLines, readTopicWithKcat, runCli, spawnCli } from '../helpers/sluice-process.js'
 import { type TestCerts, makeTestCerts } from '../helpers/tls-certs.js'
 
 const TOPIC = 'secured'
@@ -74,7 +74,7 @@ function brokerConfig(c: TestCerts): Record<string, string> {
 }
 
 before(async () => {
-  certs = makeTestCerts()
+  certs = makeTestCerts('store-S3cr3t-7731', 'key-S3cr3t-4419')
   ;[kafka, s3] = await Promise.all([
     startKafkaReal({
       topics: [{ name: TOPIC, partitions: 3 }],
@@ -141,10 +141,15 @@ function jobYaml(name: string, bootstrap: string, security: string[]): string {
   ].join('\n')
 }
 
+/** Every output of the runs, for the secrets check at the end. */
+const outputs: string[] = []
+
 async function runJob(name: string, bootstrap: string, security: string[], timeoutMs = 180_000) {
   const file = join(dir, `${name}.yaml`)
   await writeFile(file, jobYaml(name, bootstrap, security))
-  return runCli(['run', file, '--trigger', 'availableNow'], env, timeoutMs)
+  const r = await runCli(['run', file, '--trigger', 'availableNow'], env, timeoutMs)
+  outputs.push(r.stdout, r.stderr)
+  return r
 }
 
 async function assertExactlyOnce(name: string): Promise<void> {
@@ -252,4 +257,51 @@ test('a long-lived connection re-authenticates before its session ends (KIP-368)
   } finally {
     await conn.close()
   }
+})
+
+test('secrets never appear in logs, errors, /api/status, /progress, /metrics, the status page or sluice check', { timeout: 180_000 }, async () => {
+  const secrets = [SCRAM_PASSWORD, PLAIN_PASSWORD, certs.storePassword, certs.keyPassword]
+  const file = join(dir, 'secrets.yaml')
+  await writeFile(file, jobYaml('secrets', listener('SASLSSL'), [
+    'kafka.security.protocol: SASL_SSL',
+    'kafka.sasl.mechanism: SCRAM-SHA-512',
+    `kafka.sasl.jaas.config: '${SCRAM_MODULE} required username="${SCRAM_USER}" password="${SCRAM_PASSWORD}";'`,
+    truststore(),
+    `kafka.ssl.keystore.certificate.chain: ${q(readFileSync(certs.clientCertPem, 'utf8'))}`,
+    `kafka.ssl.keystore.key: ${q(readFileSync(certs.clientKeyEncryptedPem, 'utf8'))}`,
+    `kafka.ssl.key.password: ${q(certs.keyPassword)}`,
+  ]))
+  const check = await runCli(['check', file], env)
+  assert.equal(check.code, 0, check.stderr)
+  assert.match(check.stdout, /kafka SASL_SSL SCRAM-SHA-512/)
+  const seen: string[] = [check.stdout, check.stderr]
+  const child = spawnCli(['run', file], env)
+  let out = ''
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()))
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  try {
+    const url = await until('metrics url and a committed batch', () => {
+      const lines = logLines(out)
+      const listening = lines.find((l) => l.msg === 'metrics server listening')
+      return lines.some((l) => l.msg === 'batch committed') ? (listening?.url as string | undefined) : undefined
+    }, (u) => u !== undefined || child.exitCode !== null, { timeoutMs: 120_000 })
+    assert.ok(url !== undefined, `sluice exited: ${out.slice(-3000)}`)
+    const bodies = await Promise.all(['', 'api/status', 'progress', 'metrics'].map(async (p) => (await fetch(`${url}${p}`)).text()))
+    seen.push(...bodies)
+    const status = JSON.parse(bodies[1]!) as { query: { kafkaSecurity: unknown } }
+    assert.deepEqual(status.query.kafkaSecurity, { protocol: 'SASL_SSL', mechanism: 'SCRAM-SHA-512' })
+    assert.match(bodies[3]!, /^sluice_kafka_security_info\{(?=[^}]*protocol="SASL_SSL")(?=[^}]*mechanism="SCRAM-SHA-512")[^}]*\} 1$/m)
+    assert.ok(bodies[0]!.includes('id="qsecurity"'), 'the status page shows the security in use')
+    assert.ok(logLines(out).some((l) => l.msg === 'query started' && JSON.stringify(l.kafkaSecurity) === '{"protocol":"SASL_SSL","mechanism":"SCRAM-SHA-512"}'))
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+  }
+  seen.push(out, ...outputs)
+  const all = seen.join('\n')
+  for (const secret of secrets) assert.ok(!all.includes(secret), `a secret value appears in the output (${secret.slice(0, 3)}…)`)
+  // The private key's PEM body is a secret too.
+  const keyBody = readFileSync(certs.clientKeyEncryptedPem, 'utf8').split('\n')[1]!
+  assert.ok(!all.includes(keyBody), 'the private key appears in the output')
 })
