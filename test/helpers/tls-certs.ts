@@ -28,8 +28,21 @@ export interface TestCerts {
   keyPassword: string
 }
 
+function tool(cmd: 'openssl' | 'keytool', args: string[], cwd?: string): void {
+  try {
+    execFileSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') {
+      throw new Error(cmd === 'openssl'
+        ? 'tls-certs: openssl is not installed; make test installs the Debian package openssl as root (mk/secwire.mk), or: sudo apt-get install -y openssl'
+        : 'tls-certs: keytool is not installed; it comes with the JDK 17 that make kafka-real needs (apt-get install -y openjdk-17-jdk-headless)')
+    }
+    throw err
+  }
+}
+
 function ossl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+  tool('openssl', args, cwd)
 }
 
 function keyAndCsr(dir: string, name: string, cn: string): void {
@@ -85,6 +98,6 @@ export function makeTestCerts(storePassword = 'store-pw-1', keyPassword = 'key-p
 /** A JKS truststore holding the CA (keytool from the JDK the real broker needs anyway). */
 export function makeJksTruststore(certs: TestCerts, password = 'jks-pw-1'): string {
   const out = join(certs.dir, 'truststore.jks')
-  execFileSync('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certs.caPem, '-keystore', out, '-storetype', 'JKS', '-storepass', password], { stdio: ['ignore', 'ignore', 'pipe'] })
+  tool('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certs.caPem, '-keystore', out, '-storetype', 'JKS', '-storepass', password])
   return out
 }
