@@ -81,7 +81,7 @@ export async function probeSecurity(servers: string[], clientId: string, timeout
   for (const server of servers) {
     const sep = server.lastIndexOf(':')
     const host = server.slice(0, sep).replace(/^\[|\]$/g, '')
-    const conn = new BrokerConnection({ nodeId: -1, host, port: Number(server.slice(sep + 1)) }, clientId, Math.min(timeoutMs, 15_000), spec)
+    const conn = new BrokerConnection({ nodeId: -1, host, port: Number(server.slice(sep + 1)) }, clientId, Math.min(timeoutMs, 15_000), spec, { probe: true })
     try {
       await conn.connect()
       try {

@@ -52,7 +52,15 @@ export class BrokerConnection {
   /** KIP-368 re-authentications done on this connection (for tests and logs). */
   reauthentications = 0
 
-  constructor(broker: BrokerAddress, clientId: string, requestTimeoutMs: number, security: KafkaSecuritySpec | null = null) {
+  /**
+   * `probe`: the coordinator's start-up check (kafka-admin/security.ts). Only there does a broker
+   * that hangs up during the handshake count as a listener of another protocol; elsewhere it may
+   * be a broker restarting, so it stays a retriable network error.
+   */
+  #probe: boolean
+
+  constructor(broker: BrokerAddress, clientId: string, requestTimeoutMs: number, security: KafkaSecuritySpec | null = null, opts: { probe?: boolean } = {}) {
+    this.#probe = opts.probe === true
     this.broker = broker
     this.#clientId = clientId
     this.#timeoutMs = requestTimeoutMs
@@ -125,7 +133,7 @@ export class BrokerConnection {
       const onError = (err: Error) => {
         clearTimeout(timer)
         socket.destroy()
-        const security = tcpUp ? tlsFailure(this.#listener, this.#protocol, err, 'handshake') : null
+        const security = tcpUp ? tlsFailure(this.#listener, this.#protocol, err, this.#probe ? 'handshake' : 'session') : null
         reject(security ?? this.#error(`cannot connect: ${err.message}`, err))
       }
       socket.once('error', onError)
@@ -194,7 +202,7 @@ export class BrokerConnection {
 
   /** The broker hung up before the handshake finished. */
   #handshakeClosed(cause?: unknown): SluiceError {
-    if (this.#security?.tls) return this.#error(`the broker closed the connection during the handshake${cause ? ` (${(cause as Error).message})` : ''}`, cause)
+    if (this.#security?.tls || !this.#probe) return this.#error(`the broker closed the connection during the handshake${cause ? ` (${(cause as Error).message})` : ''}`, cause)
     return protocolMismatch(this.#listener, this.#protocol, 'the broker closed the connection at the first request without answering: it is most likely a TLS (SSL or SASL_SSL) listener', cause)
   }
 
