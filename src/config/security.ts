@@ -10,6 +10,7 @@ import { createSecureContext } from 'node:tls'
 import { secureContextOptions } from '../kafka/tls.js'
 import type { KafkaSecuritySpec, SaslSpec, TlsSpec } from '../kafka/sasl/types.js'
 import { type JaasEntry, LOGIN_MODULES, parseJaas } from './jaas.js'
+import { type Pkcs12Error, pkcs12Certificates } from './pkcs12.js'
 import { ConfigCode, type Problems } from './problems.js'
 import type { securityFields } from './security-schema.js'
 import type { RawSource } from './source-schema.js'
@@ -109,17 +110,21 @@ function truststore(raw: Raw, problems: Problems): string[] | null | undefined {
   if (path === undefined) return null
   const store = readStore('truststore', path, raw['kafka.ssl.truststore.type'], problems)
   if (store === undefined) return undefined
+  let certs: string[]
   if (store.type === 'PKCS12') {
-    problems.add(
-      ConfigCode.UNSUPPORTED,
-      `${P}kafka.ssl.truststore.location`,
-      `${path} is a PKCS12 truststore, which Node.js cannot read without a private key in it. Export its certificates to PEM with: openssl pkcs12 -in ${path} -nokeys -out ${path.replace(/\.(p12|pfx|pkcs12)$/i, '')}.pem (the store password when asked), then point kafka.ssl.truststore.location at the .pem file`,
-    )
-    return undefined
-  }
-  const certs = pemCerts(store.data.toString('utf8'))
+    try {
+      certs = pkcs12Certificates(store.data, raw['kafka.ssl.truststore.password'] ?? '')
+    } catch (err) {
+      const e = err as Pkcs12Error
+      const fix = e.kind === 'password'
+        ? 'fix kafka.ssl.truststore.password'
+        : `export its certificates to PEM with: openssl pkcs12 -in ${path} -nokeys -out ${path.replace(/\.(p12|pfx|pkcs12)$/i, '')}.pem, then point kafka.ssl.truststore.location at the .pem file`
+      problems.add(ConfigCode.VALUE, `${P}kafka.ssl.truststore.${e.kind === 'password' ? 'password' : 'location'}`, `PKCS12 truststore ${path}: ${e.message}; ${fix}`)
+      return undefined
+    }
+  } else certs = pemCerts(store.data.toString('utf8'))
   if (certs.length === 0) {
-    problems.add(ConfigCode.VALUE, `${P}kafka.ssl.truststore.location`, `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificates in PEM`)
+    problems.add(ConfigCode.VALUE, `${P}kafka.ssl.truststore.location`, `${path} holds no certificate; give the CA certificates (PEM or PKCS12)`)
     return undefined
   }
   return certs

@@ -95,6 +95,13 @@ export function makeTestCerts(storePassword = 'store-pw-1', keyPassword = 'key-p
   }
 }
 
+/** A PKCS12 truststore holding the CA, as keytool writes it (Java 17: PBES2, AES-256). */
+export function makePkcs12Truststore(certs: TestCerts, password = 'p12-trust-pw'): string {
+  const out = join(certs.dir, 'truststore.p12')
+  tool('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certs.caPem, '-keystore', out, '-storetype', 'PKCS12', '-storepass', password])
+  return out
+}
+
 /** A JKS truststore holding the CA (keytool from the JDK the real broker needs anyway). */
 export function makeJksTruststore(certs: TestCerts, password = 'jks-pw-1'): string {
   const out = join(certs.dir, 'truststore.jks')

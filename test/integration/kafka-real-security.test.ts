@@ -22,7 +22,7 @@ import { type KafkaReal, startKafkaReal } from '../helpers/kafka-real.js'
 import { OutputReader } from '../helpers/output-reader.js'
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle, startS3rver } from '../helpers/s3rver.js'
 import { logLines, readTopicWithKcat, runCli, spawnCli } from '../helpers/sluice-process.js'
-import { type TestCerts, makeTestCerts } from '../helpers/tls-certs.js'
+import { type TestCerts, makePkcs12Truststore, makeTestCerts } from '../helpers/tls-certs.js'
 
 const TOPIC = 'secured'
 const RECORDS = 3000
@@ -173,7 +173,9 @@ describe('the seed job over each secured listener, every record exactly once', (
   const cases: [string, () => string, () => string[]][] = [
     ['mtls', () => listener('MTLS'), () => [
       'kafka.security.protocol: SSL',
-      truststore(),
+      `kafka.ssl.truststore.location: ${q(makePkcs12Truststore(certs))}`,
+      'kafka.ssl.truststore.password: p12-trust-pw',
+      'kafka.ssl.truststore.type: PKCS12',
       `kafka.ssl.keystore.location: ${q(certs.clientP12)}`,
       `kafka.ssl.keystore.password: ${q(certs.storePassword)}`,
       'kafka.ssl.keystore.type: PKCS12',

@@ -5,6 +5,7 @@
  * the real broker: test/integration/kafka-real-security*.test.ts.
  */
 import assert from 'node:assert/strict'
+import { X509Certificate } from 'node:crypto'
 import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,7 +15,7 @@ import { isSluiceError } from '../../src/errors.js'
 import { fileTokenProvider, jwtExpiry, oauthInitialResponse } from '../../src/kafka/sasl/oauthbearer.js'
 import { scramMechanism, scramProof } from '../../src/kafka/sasl/scram.js'
 import type { SaslReply } from '../../src/kafka/sasl/types.js'
-import { type TestCerts, makeJksTruststore, makeTestCerts } from '../helpers/tls-certs.js'
+import { type TestCerts, makeJksTruststore, makePkcs12Truststore, makeTestCerts } from '../helpers/tls-certs.js'
 import { fails, job, parse } from './config-helpers.js'
 
 const SCRAM = 'org.apache.kafka.common.security.scram.ScramLoginModule'
@@ -131,6 +132,15 @@ describe('TLS options', () => {
     assert.equal(b.source.kafka.security.tls!.verifyHostname, false)
     assert.equal(b.source.kafka.security.tls!.keyPassphrase, certs.keyPassword)
     assert.ok(b.source.kafka.security.tls!.key!.includes('ENCRYPTED PRIVATE KEY'))
+  })
+
+  test('a PKCS12 truststore (keytool) yields its CA certificate; a wrong password is named', () => {
+    const p12 = makePkcs12Truststore(certs)
+    const j = parse(ssl({ 'kafka.ssl.truststore.location': p12, 'kafka.ssl.truststore.password': 'p12-trust-pw', 'kafka.ssl.truststore.type': 'PKCS12' }))
+    const ca = new X509Certificate(readFileSync(certs.caPem))
+    assert.deepEqual(j.source.kafka.security.tls!.ca!.map((c) => new X509Certificate(c).fingerprint256), [ca.fingerprint256])
+    const err = fails(() => parse(ssl({ 'kafka.ssl.truststore.location': p12, 'kafka.ssl.truststore.password': 'wrong-p12-pw' })), 'SLUICE_CONFIG_VALUE', 'source.kafka.ssl.truststore.password', 'password is wrong')
+    assert.ok(!err.message.includes('wrong-p12-pw'))
   })
 
   test('files are checked at load time: missing, wrong password, wrong type, JKS', () => {
