@@ -73,3 +73,4 @@ include mk/spark.mk
 include mk/cli.mk
 include mk/bench.mk
 include mk/faults.mk
+include mk/secwire.mk

@@ -39,7 +39,8 @@ export async function checkCommand(file: string, flags: RunFlags): Promise<numbe
   const projection = compileTaskProjection(taskProjection(job))
   process.stdout.write(
     `${file}: OK — query '${job.name}', columns ${projection.columns.map((c) => c.name).join(', ')}; ` +
-      `partitionBy [${job.sink.partitionBy.join(', ')}]; trigger ${JSON.stringify(job.sink.trigger)}\n`,
+      `partitionBy [${job.sink.partitionBy.join(', ')}]; trigger ${JSON.stringify(job.sink.trigger)}; ` +
+      `kafka ${job.source.kafka.security.protocol}${job.source.kafka.security.sasl ? ` ${job.source.kafka.security.sasl.mechanism}` : ''}\n`,
   )
   return 0
 }

@@ -71,7 +71,6 @@ export function renderConfigDoc(): string {
   out.push(...reasons('Kafka client options Spark rejects', KAFKA_REJECTED, 'source.'))
   const prefixes: Record<string, string> = {}
   for (const [p, why] of Object.entries(KAFKA_UNSUPPORTED_PREFIXES)) prefixes[`${p}*`] = why
-  prefixes['kafka.security.protocol: SSL | SASL_*'] = 'TLS and SASL are not supported yet; use a PLAINTEXT listener'
   prefixes['kafka.<anything else>'] = 'not passed on to the client, so rejected rather than silently ignored; remove it'
   out.push(...reasons('Kafka security and other client options', prefixes, 'source.'))
   out.push(...reasons('from_json options', FROM_JSON_UNSUPPORTED, 'fromJson.'))

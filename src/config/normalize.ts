@@ -16,6 +16,7 @@ import { Bad, type FieldDoc } from './fields.js'
 import { isMap } from './keys.js'
 import { jobSchema, SECTIONS } from './job-schema.js'
 import { ConfigCode, type ConfigCodeValue, type Problems, show } from './problems.js'
+import { securitySpec } from './security.js'
 import { parseTrigger } from './sink-schema.js'
 import type { JobConfig, PartitionOffsetSpec, StartingTimestamps, Subscription, Trigger } from './types.js'
 
@@ -74,7 +75,8 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
       `(${raw.minOffsetsPerTrigger}) is higher than source.maxOffsetsPerTrigger (${raw.maxOffsetsPerTrigger}), which Spark rejects too: lower minOffsetsPerTrigger or raise maxOffsetsPerTrigger`,
     )
   }
-  if (!subscribed) return undefined
+  const security = securitySpec(raw, problems)
+  if (!subscribed || security === undefined) return undefined
   let subscription: Subscription
   if (raw.subscribe !== undefined) subscription = { kind: 'subscribe', topics: raw.subscribe }
   else if (raw.subscribePattern !== undefined) subscription = { kind: 'subscribePattern', pattern: raw.subscribePattern }
@@ -106,6 +108,8 @@ function sourceConfig(raw: NonNullable<ReturnType<typeof validateSource>>, subsc
       fetchMaxBytes: raw['kafka.fetch.max.bytes'],
       fetchMaxWaitMs: raw['kafka.fetch.max.wait.ms'],
       isolationLevel: raw['kafka.isolation.level'],
+      /** TLS and SASL of every broker connection (coordinator and workers); plain data. */
+      security,
     },
     /**
      * `kafka.metadata.max.age.ms` as given. Not used: partitions are listed on every trigger, as in

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { PartitionOffsetSpec } from './types.js'
 import { Bad, bool, bytes, choice, def, duration, field, int, list, opt, req, text } from './fields.js'
 import { show } from './problems.js'
+import { securityFields } from './security-schema.js'
 import { parseShard, type ShardSpec } from '../planner/index.js'
 
 const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/
@@ -293,23 +294,7 @@ export const sourceSchema = z
       description:
         'Accepted and ignored, for job files carried over from Kafka client configs: sluice lists topics and partitions on every trigger, as Spark does, so new partitions and topics are picked up at the next trigger whatever this says.',
     }),
-    'kafka.security.protocol': def(
-      choice({
-        values: ['PLAINTEXT'] as const,
-        unsupported: {
-          SSL: 'TLS is not supported yet; connect over PLAINTEXT (e.g. through a TLS-terminating proxy)',
-          SASL_PLAINTEXT: 'SASL is not supported yet; use a PLAINTEXT listener',
-          SASL_SSL: 'SASL and TLS are not supported yet; use a PLAINTEXT listener',
-        },
-      }),
-      'PLAINTEXT',
-      {
-        type: 'PLAINTEXT',
-        default: 'PLAINTEXT',
-        spark: 'kafka.security.protocol',
-        description: 'Only PLAINTEXT for now; SSL and SASL are not supported yet.',
-      },
-    ),
+    ...securityFields,
   })
   .meta({
     title: 'source',
@@ -351,6 +336,5 @@ export const KAFKA_REJECTED: Record<string, string> = {
 
 /** Prefixes of `kafka.*` options for features that are not supported yet. */
 export const KAFKA_UNSUPPORTED_PREFIXES: Record<string, string> = {
-  'kafka.sasl.': 'SASL authentication is not implemented; use a PLAINTEXT listener',
-  'kafka.ssl.': 'TLS is not implemented; use a PLAINTEXT listener',
+  'kafka.sasl.kerberos.': 'Kerberos (GSSAPI) is not implemented; use SCRAM, OAUTHBEARER or AWS_MSK_IAM',
 }

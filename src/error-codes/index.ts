@@ -9,6 +9,7 @@
 import { CHECKPOINT_AREA, CHECKPOINT_CODES } from './checkpoint.js'
 import { CONFIG_AREA, CONFIG_CODES } from './config.js'
 import { KAFKA_AREA, KAFKA_CODES } from './kafka.js'
+import { KAFKA_SECURITY_CODES } from './kafka-security.js'
 import { CLI_AREA, CLI_CODES, INTERNAL_AREA, INTERNAL_CODES, MONITORING_AREA, MONITORING_CODES, RECORDS_AREA, RECORDS_CODES } from './other.js'
 import { STORAGE_AREA, STORAGE_CODES } from './storage.js'
 import type { ErrorArea, ErrorCodeInfo } from './types.js'
@@ -18,6 +19,7 @@ export type { ErrorArea, ErrorCodeInfo } from './types.js'
 export const ERROR_CODES = {
   ...CONFIG_CODES,
   ...KAFKA_CODES,
+  ...KAFKA_SECURITY_CODES,
   ...STORAGE_CODES,
   ...CHECKPOINT_CODES,
   ...RECORDS_CODES,
@@ -38,7 +40,7 @@ export type RetriableFor<C extends ErrorCode> = (typeof ERROR_CODES)[C]['retriab
 /** The areas in the doc's order, each with its codes in the table's order. */
 export const ERROR_AREAS: readonly { area: ErrorArea; codes: Readonly<Record<string, ErrorCodeInfo>> }[] = [
   { area: CONFIG_AREA, codes: CONFIG_CODES },
-  { area: KAFKA_AREA, codes: KAFKA_CODES },
+  { area: KAFKA_AREA, codes: { ...KAFKA_CODES, ...KAFKA_SECURITY_CODES } },
   { area: STORAGE_AREA, codes: STORAGE_CODES },
   { area: CHECKPOINT_AREA, codes: CHECKPOINT_CODES },
   { area: RECORDS_AREA, codes: RECORDS_CODES },

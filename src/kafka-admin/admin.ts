@@ -12,6 +12,8 @@ import { SluiceError, isSluiceError } from '../errors.js'
 import { ownsPartition, tpKey as partitionKey } from '../planner/index.js'
 import { type GroupOffset, commitOffsetsOutsideGroup } from './group-commit.js'
 import { highWatermarks, offsetsForTimestamps } from './list-offsets.js'
+import { kafkajsSecurity, kafkajsSecurityError, probeSecurity } from './security.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { BrokerAddress, PartitionInfo } from '../kafka/types.js'
 
 /** The subset of a pino logger the admin uses. */
@@ -29,6 +31,8 @@ export interface KafkaAdminOptions {
   /** `kafka.isolation.level`: latest offsets are high watermarks (read_uncommitted, the
    * default, as in Spark) or last stable offsets (read_committed). */
   isolationLevel?: 'read_uncommitted' | 'read_committed' | undefined
+  /** TLS / SASL of every connection (kafkajs and sluice's own requests); absent = PLAINTEXT. */
+  security?: KafkaSecuritySpec | undefined
   logger?: AdminLogger | undefined
 }
 
@@ -65,6 +69,7 @@ export class KafkaAdmin {
     const kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.bootstrapServers,
+      ...kafkajsSecurity(opts.security),
       requestTimeout: opts.requestTimeoutMs,
       connectionTimeout: Math.min(opts.requestTimeoutMs, 10_000),
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
@@ -93,6 +98,9 @@ export class KafkaAdmin {
   }
 
   async connect(): Promise<void> {
+    // One handshake with sluice's own client first: a security mismatch fails here, at once.
+    const security = this.#opts.security
+    if (security !== undefined) await probeSecurity(this.#opts.bootstrapServers, this.#opts.clientId, this.#opts.requestTimeoutMs, security)
     this.#admin ??= await this.#create()
     try {
       await this.#admin.connect()
@@ -191,7 +199,7 @@ export class KafkaAdmin {
       }
     }
     if (this.#opts.isolationLevel !== 'read_committed' && parts.length > 0) {
-      const hw = await highWatermarks(parts, this.#opts.clientId, this.#opts.requestTimeoutMs)
+      const hw = await highWatermarks(parts, this.#opts.clientId, this.#opts.requestTimeoutMs, this.#opts.security ?? null)
       for (const [key, offset] of hw) if (latest.has(key)) latest.set(key, offset)
     }
     const missing = parts.filter((p) => !latest.has(partitionKey(p.topic, p.partition)))
@@ -232,6 +240,7 @@ export class KafkaAdmin {
       this.#opts.requestTimeoutMs,
       groupId,
       offsets,
+      this.#opts.security ?? null,
     )
   }
 
@@ -246,6 +255,8 @@ export class KafkaAdmin {
 
   #classify(what: string, err: unknown): SluiceError {
     const e = err as { name?: string; message?: string; retriable?: boolean; type?: string }
+    const security = kafkajsSecurityError(this.#opts.bootstrapServers, this.#opts.security, err)
+    if (security !== null) return security
     if (isConnectionError(err)) return this.#connectError(err)
     return new SluiceError(
       'SLUICE_KAFKA_METADATA',
@@ -256,6 +267,8 @@ export class KafkaAdmin {
   }
 
   #connectError(err: unknown): SluiceError {
+    const security = kafkajsSecurityError(this.#opts.bootstrapServers, this.#opts.security, err)
+    if (security !== null) return security
     const servers = this.#opts.bootstrapServers.join(',')
     return new SluiceError(
       'SLUICE_KAFKA_CONNECT',

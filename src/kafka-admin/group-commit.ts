@@ -15,6 +15,7 @@
 import { SluiceError } from '../errors.js'
 import { BrokerConnection } from '../kafka/broker-connection.js'
 import { ResponseReader, kafkaErrorName } from '../kafka/protocol-codec.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { BrokerAddress } from '../kafka/types.js'
 
 const API_OFFSET_COMMIT = 8
@@ -38,10 +39,11 @@ export async function commitOffsetsOutsideGroup(
   timeoutMs: number,
   groupId: string,
   offsets: GroupOffset[],
+  security: KafkaSecuritySpec | null = null,
 ): Promise<void> {
   if (offsets.length === 0) return
-  const coordinator = await findCoordinator(via, clientId, timeoutMs, groupId)
-  const conn = new BrokerConnection(coordinator, clientId, timeoutMs)
+  const coordinator = await findCoordinator(via, clientId, timeoutMs, groupId, security)
+  const conn = new BrokerConnection(coordinator, clientId, timeoutMs, security)
   try {
     await conn.connect().catch((err) => {
       throw commitError(groupId, `cannot reach its coordinator: ${(err as Error).message}`, true, err)
@@ -99,8 +101,9 @@ async function findCoordinator(
   clientId: string,
   timeoutMs: number,
   groupId: string,
+  security: KafkaSecuritySpec | null,
 ): Promise<BrokerAddress> {
-  const conn = new BrokerConnection(via, clientId, timeoutMs)
+  const conn = new BrokerConnection(via, clientId, timeoutMs, security)
   try {
     await conn.connect()
     const body = await conn.request(API_FIND_COORDINATOR, 1, (w) => w.string(groupId).int8(0))

@@ -17,6 +17,7 @@
 import { SluiceError } from '../errors.js'
 import { BrokerConnection } from '../kafka/broker-connection.js'
 import { isRetriableKafkaError, kafkaErrorName, ResponseReader } from '../kafka/protocol-codec.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { BrokerAddress } from '../kafka/types.js'
 
 const API_LIST_OFFSETS = 2
@@ -36,6 +37,7 @@ export async function highWatermarks(
   parts: LeaderPartition[],
   clientId: string,
   timeoutMs: number,
+  security: KafkaSecuritySpec | null = null,
 ): Promise<Map<string, number>> {
   return listOffsets(parts.map((p) => ({ ...p, timestamp: -1 })), 'read_uncommitted', clientId, timeoutMs)
 }
@@ -70,7 +72,7 @@ async function listOffsets(
   const out = new Map<string, number>()
   await Promise.all(
     [...byLeader.values()].map(async (list) => {
-      const conn = new BrokerConnection(list[0]!.leader, clientId, timeoutMs)
+      const conn = new BrokerConnection(list[0]!.leader, clientId, timeoutMs, security)
       try {
         await conn.connect()
         const byTopic = new Map<string, { partition: number; timestamp: number }[]>()

@@ -1,13 +1,25 @@
 /**
- * One TCP connection to one broker: frames requests, matches responses by correlation id, and
- * times requests out. Kafka answers requests on one connection in order, so several may be in
- * flight (the fetch client keeps one ahead of the caller). Errors from here are retriable
- * SLUICE_KAFKA_FETCH: the coordinator refreshes metadata and re-plans the range.
+ * One connection to one broker: plain TCP or TLS (`kafka.security.protocol`), the ApiVersions
+ * handshake, then SASL (SaslHandshake + SaslAuthenticate, sasl/handshake.ts) with KIP-368
+ * re-authentication before the session the broker granted ends. It frames requests, matches
+ * responses by correlation id, and times requests out. Kafka answers requests on one connection
+ * in order, so several may be in flight (the fetch client keeps one ahead of the caller).
+ * Network errors from here are retriable SLUICE_KAFKA_FETCH (the coordinator refreshes metadata
+ * and re-plans the range); security failures (TLS, SASL, a listener of another protocol) are
+ * not retriable and name the listener (connection-errors.ts).
  */
 import net from 'node:net'
-import { SluiceError } from '../errors.js'
+import tls from 'node:tls'
+import { SluiceError, isSluiceError } from '../errors.js'
+import { protocolMismatch, tlsFailure } from './connection-errors.js'
 import { API_VERSIONS, ResponseReader, requestHeader, type RequestWriter } from './protocol-codec.js'
+import { saslAuthenticate } from './sasl/handshake.js'
+import type { KafkaSecuritySpec } from './sasl/types.js'
+import { tlsConnectOptions } from './tls.js'
 import type { BrokerAddress } from './types.js'
+
+/** Re-authenticate when this share of the session lifetime has passed (Java: 85-95 %, jittered). */
+const REAUTH_AT = 0.85
 
 interface Pending {
   correlationId: number
@@ -31,11 +43,36 @@ export class BrokerConnection {
   #buffered = 0
   #frameSize = -1
   versions: ApiVersionMap = new Map()
+  #security: KafkaSecuritySpec | null
+  /** Until the handshake is done a close or TLS bytes mean a listener of another protocol. */
+  #handshaking = false
+  /** While re-authenticating, other requests wait (the broker accepts only SASL requests then). */
+  #gate: Promise<void> | null = null
+  #reauthTimer: NodeJS.Timeout | null = null
+  /** KIP-368 re-authentications done on this connection (for tests and logs). */
+  reauthentications = 0
 
-  constructor(broker: BrokerAddress, clientId: string, requestTimeoutMs: number) {
+  /**
+   * `probe`: the coordinator's start-up check (kafka-admin/security.ts). Only there does a broker
+   * that hangs up during the handshake count as a listener of another protocol; elsewhere it may
+   * be a broker restarting, so it stays a retriable network error.
+   */
+  #probe: boolean
+
+  constructor(broker: BrokerAddress, clientId: string, requestTimeoutMs: number, security: KafkaSecuritySpec | null = null, opts: { probe?: boolean } = {}) {
+    this.#probe = opts.probe === true
     this.broker = broker
     this.#clientId = clientId
     this.#timeoutMs = requestTimeoutMs
+    this.#security = security === null || security.protocol === 'PLAINTEXT' ? null : security
+  }
+
+  get #listener(): string {
+    return `${this.broker.host}:${this.broker.port}`
+  }
+
+  get #protocol(): KafkaSecuritySpec['protocol'] {
+    return this.#security?.protocol ?? 'PLAINTEXT'
   }
 
   get connected(): boolean {
@@ -53,25 +90,57 @@ export class BrokerConnection {
   }
 
   async #open(): Promise<void> {
+    const socket = await this.#dial()
+    this.#handshaking = true
+    try {
+      this.#attach(socket)
+      await this.#apiVersions()
+      const sasl = this.#security?.sasl ?? null
+      if (sasl !== null) {
+        const lifetime = await saslAuthenticate(this, sasl, this.#listener)
+        this.#scheduleReauth(sasl, lifetime)
+      }
+    } catch (err) {
+      this.#fail(isSluiceError(err) ? err : this.#error(`handshake failed: ${(err as Error).message}`, err))
+      throw err
+    } finally {
+      this.#handshaking = false
+    }
+  }
+
+  /** TCP, or TLS with the job's truststore / keystore; resolves once the socket is usable. */
+  #dial(): Promise<net.Socket> {
     const { host, port } = this.broker
-    await new Promise<void>((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true })
+    const tlsSpec = this.#security?.tls ?? null
+    return new Promise<net.Socket>((resolve, reject) => {
+      const socket = tlsSpec === null ? net.connect({ host, port, noDelay: true }) : tls.connect(tlsConnectOptions(tlsSpec, host, port))
+      socket.setNoDelay(true)
       const timer = setTimeout(() => {
         socket.destroy()
         reject(this.#error(`connect timed out after ${this.#timeoutMs} ms`))
       }, this.#timeoutMs)
+      let tcpUp = false
       socket.once('connect', () => {
+        tcpUp = true
+        if (tlsSpec === null) done()
+      })
+      const done = () => {
         clearTimeout(timer)
         socket.off('error', onError)
-        this.#attach(socket)
-        resolve()
-      })
+        resolve(socket)
+      }
+      if (tlsSpec !== null) socket.once('secureConnect', done)
       const onError = (err: Error) => {
         clearTimeout(timer)
-        reject(this.#error(`cannot connect: ${err.message}`, err))
+        socket.destroy()
+        const security = tcpUp ? tlsFailure(this.#listener, this.#protocol, err, this.#probe ? 'handshake' : 'session') : null
+        reject(security ?? this.#error(`cannot connect: ${err.message}`, err))
       }
       socket.once('error', onError)
     })
+  }
+
+  async #apiVersions(): Promise<void> {
     // ApiVersions v0: error_code int16, [api_key int16 min_version int16 max_version int16]
     const body = await this.request(API_VERSIONS, 0, () => {})
     const r = new ResponseReader(body)
@@ -86,6 +155,33 @@ export class BrokerConnection {
     this.versions = versions
   }
 
+  /** KIP-368: authenticate again on this connection before the broker's session ends. */
+  #scheduleReauth(sasl: NonNullable<KafkaSecuritySpec['sasl']>, lifetimeMs: number): void {
+    if (this.#reauthTimer !== null) clearTimeout(this.#reauthTimer)
+    this.#reauthTimer = null
+    if (lifetimeMs <= 0) return
+    const socket = this.#socket
+    this.#reauthTimer = setTimeout(() => {
+      this.#reauthTimer = null
+      if (this.#socket !== socket || socket === null || socket.destroyed) return
+      let open!: () => void
+      this.#gate = new Promise<void>((resolve) => (open = resolve))
+      saslAuthenticate(this, sasl, this.#listener, true)
+        .then((next) => {
+          this.reauthentications++
+          this.#scheduleReauth(sasl, next)
+        })
+        .catch((err: unknown) => {
+          if (this.#socket === socket) this.#fail(isSluiceError(err) ? err : this.#error(`re-authentication failed: ${(err as Error).message}`, err))
+        })
+        .finally(() => {
+          this.#gate = null
+          open()
+        })
+    }, Math.max(1, Math.floor(lifetimeMs * REAUTH_AT)))
+    this.#reauthTimer.unref()
+  }
+
   #attach(socket: net.Socket): void {
     this.#socket = socket
     this.#chunks = []
@@ -95,14 +191,27 @@ export class BrokerConnection {
       if (this.#socket === socket) this.#onData(data)
     })
     socket.on('error', (err) => {
-      if (this.#socket === socket) this.#fail(this.#error(`connection error: ${err.message}`, err))
+      if (this.#socket !== socket) return
+      const security = this.#security?.tls ? tlsFailure(this.#listener, this.#protocol, err, 'session') : null
+      this.#fail(security ?? (this.#handshaking ? this.#handshakeClosed(err) : this.#error(`connection error: ${err.message}`, err)))
     })
     socket.on('close', () => {
-      if (this.#socket === socket) this.#fail(this.#error('connection closed by the broker'))
+      if (this.#socket === socket) this.#fail(this.#handshaking ? this.#handshakeClosed() : this.#error('connection closed by the broker'))
     })
   }
 
+  /** The broker hung up before the handshake finished. */
+  #handshakeClosed(cause?: unknown): SluiceError {
+    if (this.#security?.tls || !this.#probe) return this.#error(`the broker closed the connection during the handshake${cause ? ` (${(cause as Error).message})` : ''}`, cause)
+    return protocolMismatch(this.#listener, this.#protocol, 'the broker closed the connection at the first request without answering: it is most likely a TLS (SSL or SASL_SSL) listener', cause)
+  }
+
   #onData(data: Buffer): void {
+    // A TLS record (alert 0x15 / handshake 0x16, version 3.x) on a plaintext connection.
+    if (this.#handshaking && this.#security?.tls == null && this.#buffered === 0 && data.length >= 2 && (data[0] === 0x15 || data[0] === 0x16) && data[1] === 0x03) {
+      this.#fail(protocolMismatch(this.#listener, this.#protocol, 'it answered with TLS: it is a TLS (SSL or SASL_SSL) listener'))
+      return
+    }
     this.#chunks.push(data)
     this.#buffered += data.length
     for (;;) {
@@ -146,6 +255,17 @@ export class BrokerConnection {
    * `writeBody` appends the request body to the header writer.
    */
   request(apiKey: number, version: number, writeBody: (w: RequestWriter) => void): Promise<Buffer> {
+    const gate = this.#gate
+    if (gate !== null) return gate.then(() => this.#send(apiKey, version, writeBody))
+    return this.#send(apiKey, version, writeBody)
+  }
+
+  /** Sends a SASL request now, past the re-authentication gate (sasl/handshake.ts only). */
+  saslRequest(apiKey: number, version: number, writeBody: (w: RequestWriter) => void): Promise<Buffer> {
+    return this.#send(apiKey, version, writeBody)
+  }
+
+  #send(apiKey: number, version: number, writeBody: (w: RequestWriter) => void): Promise<Buffer> {
     const socket = this.#socket
     if (socket === null || socket.destroyed) {
       return Promise.reject(this.#error('not connected'))
@@ -165,6 +285,8 @@ export class BrokerConnection {
 
   /** Rejects every pending request and drops the socket; the next connect() opens a new one. */
   #fail(err: SluiceError): void {
+    if (this.#reauthTimer !== null) clearTimeout(this.#reauthTimer)
+    this.#reauthTimer = null
     const pending = this.#pending
     this.#pending = []
     for (const p of pending) {

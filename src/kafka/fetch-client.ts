@@ -43,7 +43,7 @@ export class FetchClient {
     const key = `${broker.host}:${broker.port}`
     let conn = this.#connections.get(key)
     if (conn === undefined) {
-      conn = new BrokerConnection(broker, this.#opts.clientId, this.#opts.requestTimeoutMs)
+      conn = new BrokerConnection(broker, this.#opts.clientId, this.#opts.requestTimeoutMs, this.#opts.security ?? null)
       this.#connections.set(key, conn)
     }
     await conn.connect()

@@ -64,6 +64,15 @@ export class RequestWriter {
     return this
   }
 
+  /** bytes: int32 length + data. */
+  bytes(v: Buffer): this {
+    this.int32(v.length)
+    this.#ensure(v.length)
+    v.copy(this.#buf, this.#pos)
+    this.#pos += v.length
+    return this
+  }
+
   /** The framed request: size prefix filled in. */
   finish(): Buffer {
     this.#buf.writeInt32BE(this.#pos - 4, 0)
@@ -129,6 +138,15 @@ export class ResponseReader {
     return s
   }
 
+  /** bytes: int32 length (-1 = null, read as empty) + data, a view of the response. */
+  bytes(): Buffer {
+    const len = this.int32()
+    if (len < 0) return Buffer.alloc(0)
+    const v = this.buf.subarray(this.pos, this.pos + len)
+    this.pos += len
+    return v
+  }
+
   skip(n: number): void {
     this.pos += n
   }
@@ -136,6 +154,8 @@ export class ResponseReader {
 
 export const API_FETCH = 1
 export const API_VERSIONS = 18
+export const API_SASL_HANDSHAKE = 17
+export const API_SASL_AUTHENTICATE = 36
 
 /** Kafka error codes the fetch path names; others print as `code N`. */
 const ERROR_NAMES: Record<number, string> = {

@@ -1,3 +1,5 @@
+import type { KafkaSecuritySpec } from './sasl/types.js'
+
 /**
  * Shapes shared by the worker-side fetch client and the coordinator-side admin
  * (src/kafka-admin/). Plain data only: a {@link FetchRange} crosses the thread boundary from the
@@ -117,4 +119,6 @@ export interface FetchClientOptions {
   /** Default read_uncommitted. read_committed: Fetch stops at the last stable offset and the
    * records of aborted transactions are skipped. */
   isolationLevel?: 'read_uncommitted' | 'read_committed' | undefined
+  /** kafka.security.protocol and its TLS / SASL settings; null or absent = PLAINTEXT. */
+  security?: KafkaSecuritySpec | null | undefined
 }

@@ -13,6 +13,7 @@
  */
 import { FetchClient } from '../kafka/fetch-client.js'
 import type { PartitionInfo } from '../kafka/index.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { PartitionLag } from './query-metrics.js'
 
 export interface SourceStatus {
@@ -32,13 +33,14 @@ export class LagTracker {
   #running: Promise<PartitionLag[]> | null = null
   #last: PartitionLag[] = []
 
-  constructor(o: { clientId: string; requestTimeoutMs: number }) {
+  constructor(o: { clientId: string; requestTimeoutMs: number; security?: KafkaSecuritySpec | null | undefined }) {
     this.#client = new FetchClient({
       clientId: `${o.clientId}-lag`,
       requestTimeoutMs: o.requestTimeoutMs,
       maxPartitionFetchBytes: 64 * 1024,
       fetchMaxBytes: 1024 * 1024,
       fetchMaxWaitMs: 0,
+      security: o.security ?? null,
     })
   }
 

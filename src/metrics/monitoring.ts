@@ -3,6 +3,8 @@
  * request stats, retries), keeps the Prometheus families and the lag figures current, and serves
  * them (server.ts). Everything here runs per batch or per trigger or per scrape.
  */
+import { Gauge } from 'prom-client'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { Logger } from '../log.js'
 import type { StreamingQueryProgress } from './progress.js'
 import type { RequestRecord } from '../storage/index.js'
@@ -17,7 +19,7 @@ export interface MonitoredQuery {
   readonly config: {
     name: string
     sink: { trigger: { kind: string; intervalMs?: number } }
-    source: { kafka: { clientId: string; requestTimeoutMs: number } }
+    source: { kafka: { clientId: string; requestTimeoutMs: number; security?: KafkaSecuritySpec | undefined } }
     metrics?: { showRecordContent?: boolean }
   }
   readonly recentProgress: readonly StreamingQueryProgress[]
@@ -56,6 +58,15 @@ export async function attachMonitoring(
   const intervalMs = trigger.kind === 'processingTime' ? (trigger.intervalMs ?? 0) : 0
   const metrics = new QueryMetrics(query.config.name, { triggerIntervalMs: intervalMs })
   const lag = new LagTracker(query.config.source.kafka)
+  // The protocol and mechanism in use, never a credential (docs/metrics.md).
+  const sec = query.config.source.kafka.security
+  const security = { protocol: sec?.protocol ?? 'PLAINTEXT', mechanism: sec?.sasl?.mechanism ?? 'none' }
+  new Gauge({
+    name: 'sluice_kafka_security_info',
+    help: 'Always 1; the labels say how sluice connects to Kafka: protocol (kafka.security.protocol) and SASL mechanism (none without SASL).',
+    labelNames: ['protocol', 'mechanism'],
+    registers: [metrics.registry],
+  }).set(security, 1)
   const startedAt = new Date()
   let lastBatchAt = 0
   let partitions: PartitionLag[] = []
@@ -101,6 +112,7 @@ export async function attachMonitoring(
         name: query.config.name,
         trigger: describeTrigger(trigger.kind, intervalMs),
         triggerIntervalMs: intervalMs > 0 ? intervalMs : null,
+        kafkaSecurity: security,
         state: query.state,
         startedAt: startedAt.toISOString(),
         exception: exposedMessage(query.exception, showRecordContent),

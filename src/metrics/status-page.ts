@@ -67,6 +67,7 @@ const BODY = `
   <h1><span data-testid="query-name" id="qname">sluice</span><span id="qstate" data-testid="query-state" class="badge st-unknown">loading</span></h1>
   <div class="meta">
     <span>trigger <b id="qtrigger">–</b></span>
+    <span>kafka <b id="qsecurity" data-testid="kafka-security">–</b></span>
     <span>uptime <b id="quptime">–</b></span>
     <span>started <b id="qstarted">–</b></span>
     <span>id <span class="mono" id="qid">–</span></span>
@@ -232,6 +233,8 @@ const SCRIPT = String.raw`
     var stEl = $('qstate'); stEl.textContent = q.state || 'unknown';
     stEl.className = 'badge st-' + (q.state === 'active' || q.state === 'idle' || q.state === 'terminated' ? q.state : 'unknown');
     set('qtrigger', esc(q.trigger || 'unset'));
+    var ks = q.kafkaSecurity || {};
+    set('qsecurity', esc((ks.protocol || '–') + (ks.mechanism && ks.mechanism !== 'none' ? ' · ' + ks.mechanism : '')));
     set('qstarted', esc(q.startedAt ? q.startedAt.replace('T', ' ').slice(0, 19) + ' UTC' : '–'));
     set('qid', esc(q.id || '–')); set('qrun', esc(q.runId || '–'));
 

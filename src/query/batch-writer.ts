@@ -176,6 +176,7 @@ export class BatchWriter {
         fetchMaxBytes: c.source.kafka.fetchMaxBytes,
         fetchMaxWaitMs: c.source.kafka.fetchMaxWaitMs,
         isolationLevel: c.source.kafka.isolationLevel,
+        security: c.source.kafka.security,
       },
     }
   }

@@ -16,6 +16,7 @@ import type { JobConfig } from '../config/types.js'
 import { isSluiceError, SluiceError } from '../errors.js'
 import type { PartitionInfo } from '../kafka/index.js'
 import { KafkaAdmin } from '../kafka-admin/index.js'
+import { securitySummary, warnInsecure } from '../kafka-admin/security.js'
 import { createLogger, type Logger } from '../log.js'
 import {
   countBetween,
@@ -158,11 +159,13 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       log: this.#log,
       lingerMs: c.sink.attemptCleanupDelayMs,
     })
+    warnInsecure(c.source.kafka.security, this.#log)
     this.#admin = new KafkaAdmin({
       bootstrapServers: c.source.bootstrapServers,
       clientId: c.source.kafka.clientId,
       requestTimeoutMs: c.source.kafka.requestTimeoutMs,
       isolationLevel: c.source.kafka.isolationLevel,
+      security: c.source.kafka.security,
       logger: this.#log.child({ component: 'kafka' }),
     })
     try {
@@ -190,10 +193,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       await this.#shutdown(err)
       throw this.exception
     }
-    this.#log.info(
-      { id: this.id, runId: this.runId, nextBatchId: this.#nextBatchId, trigger: c.sink.trigger, workers: c.workers },
-      'query started',
-    )
+    const kafkaSecurity = securitySummary(c.source.kafka.security)
+    this.#log.info({ id: this.id, runId: this.runId, nextBatchId: this.#nextBatchId, trigger: c.sink.trigger, workers: c.workers, kafkaSecurity }, 'query started')
     // After start() (and startQuery()) returned, so that listeners attached then see `started`.
     setImmediate(() => {
       this.emit('started', { id: this.id, runId: this.runId, name: c.name, timestamp: sparkTimestamp(Date.now()) })

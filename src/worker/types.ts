@@ -11,6 +11,7 @@ import type { ProjectionOptions } from '../sql/index.js'
 import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/request-stats.js'
 import { CODEC_EXTENSION, type Codec } from './compressors.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 
 export interface TaskRange {
   topic: string
@@ -79,6 +80,8 @@ export interface WriterTask {
     fetchMaxBytes: number
     fetchMaxWaitMs: number
     isolationLevel: 'read_uncommitted' | 'read_committed'
+    /** TLS / SASL of every connection the task opens (plain data; secrets included, never logged). */
+    security?: KafkaSecuritySpec | undefined
   }
 }
 

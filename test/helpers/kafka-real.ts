@@ -60,6 +60,11 @@ export interface KafkaRealOptions {
   topics?: KafkaRealTopic[]
   /** Extra server.properties for every node. */
   serverConfig?: Record<string, string>
+  /** Extra client listeners beside PLAINTEXT (name → security protocol), each on its own free
+   * port (see `listenerPorts`); their `listener.name.<name>.*` settings go in serverConfig. */
+  listeners?: Record<string, 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL'>
+  /** Extra arguments of the storage format, e.g. ['--add-scram', 'SCRAM-SHA-512=[name=u,password=p]']. */
+  formatArgs?: string[]
   startTimeoutMs?: number
 }
 
@@ -69,6 +74,8 @@ export interface KafkaReal {
   readonly brokers: string[]
   /** Broker id → client port. */
   readonly ports: Map<number, number>
+  /** Extra listener name → its port on broker 1. */
+  readonly listenerPorts: Map<string, number>
   createTopic(t: KafkaRealTopic): Promise<void>
   /** Graceful stop (SIGTERM, controlled shutdown); resolves when the JVM has exited. */
   stopBroker(id: number): Promise<void>
@@ -162,6 +169,8 @@ interface Node {
   port: number
   controllerPort: number
   dir: string
+  /** Extra listener name → port. */
+  extra: Map<string, number>
   config: string
   log: string
   child: ChildProcess | null
@@ -186,15 +195,19 @@ class KafkaRealCluster implements KafkaReal {
   readonly bootstrap: string
   readonly brokers: string[]
   readonly ports = new Map<number, number>()
+  readonly listenerPorts: Map<string, number>
   #libs: string
+  #formatArgs: string[]
   #root: string
   #nodes: Node[]
   #stopped = false
   #major: number
   formatMs = 0
 
-  constructor(version: string, libs: string, root: string, nodes: Node[]) {
+  constructor(version: string, libs: string, root: string, nodes: Node[], formatArgs: string[] = []) {
     this.version = version
+    this.#formatArgs = formatArgs
+    this.listenerPorts = nodes[0]!.extra
     this.#libs = libs
     this.#root = root
     this.#nodes = nodes
@@ -223,7 +236,7 @@ class KafkaRealCluster implements KafkaReal {
   async format(clusterId: string): Promise<void> {
     const t0 = Date.now()
     const first = this.#nodes[0]!
-    await this.#java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', first.config, '--ignore-formatted'])
+    await this.#java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', first.config, '--ignore-formatted', ...this.#formatArgs])
     const src = join(first.dir, 'data')
     const meta = readFileSync(join(src, 'meta.properties'), 'utf8')
     for (const n of this.#nodes.slice(1)) {
@@ -473,17 +486,18 @@ class KafkaRealCluster implements KafkaReal {
   }
 }
 
-function serverProperties(n: Node, nodes: Node[], extra: Record<string, string>): string {
+function serverProperties(n: Node, nodes: Node[], extraProps: Record<string, string>, protocols: Record<string, string>): string {
   const rf = String(Math.min(nodes.length, 3))
+  const extra = [...n.extra].map(([name, port]) => `${name}://127.0.0.1:${port}`)
   const props: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': String(n.id),
     'controller.quorum.voters': nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(','),
-    listeners: `PLAINTEXT://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${n.port}`,
+    listeners: [`PLAINTEXT://127.0.0.1:${n.port}`, `CONTROLLER://127.0.0.1:${n.controllerPort}`, ...extra].join(','),
+    'advertised.listeners': [`PLAINTEXT://127.0.0.1:${n.port}`, ...extra].join(','),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': ['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', ...Object.entries(protocols).map(([k, v]) => `${k}:${v}`)].join(','),
     'log.dirs': join(n.dir, 'data'),
     'num.partitions': '1',
     'auto.create.topics.enable': 'false',
@@ -505,7 +519,7 @@ function serverProperties(n: Node, nodes: Node[], extra: Record<string, string>)
     'num.recovery.threads.per.data.dir': '1',
     'log.flush.interval.messages': '9223372036854775807',
     'transaction.abort.timed.out.transaction.cleanup.interval.ms': '1000',
-    ...extra,
+    ...extraProps,
   }
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n'
 }
@@ -528,10 +542,12 @@ export async function startKafkaReal(o: KafkaRealOptions = {}): Promise<KafkaRea
   for (let id = 1; id <= count; id++) {
     const dir = join(root, `node-${id}`)
     mkdirSync(dir)
-    nodes.push({ id, port: await freePort(), controllerPort: await freePort(), dir, config: join(dir, 'server.properties'), log: join(dir, 'kafka.log'), child: null, exited: null })
+    const extra = new Map<string, number>()
+    for (const name of Object.keys(o.listeners ?? {})) extra.set(name, await freePort())
+    nodes.push({ id, port: await freePort(), controllerPort: await freePort(), dir, extra, config: join(dir, 'server.properties'), log: join(dir, 'kafka.log'), child: null, exited: null })
   }
-  for (const n of nodes) writeFileSync(n.config, serverProperties(n, nodes, o.serverConfig ?? {}))
-  const cluster = new KafkaRealCluster(version, libs, root, nodes)
+  for (const n of nodes) writeFileSync(n.config, serverProperties(n, nodes, o.serverConfig ?? {}, o.listeners ?? {}))
+  const cluster = new KafkaRealCluster(version, libs, root, nodes, o.formatArgs)
   try {
     await cluster.format(randomClusterId())
     cluster.startAll()

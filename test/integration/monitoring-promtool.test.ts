@@ -38,6 +38,7 @@ const CONTRACT = new Set([
   'sluice_s3_request_duration_seconds',
   'sluice_worker_pool_utilization',
   'sluice_worker_queue_size',
+  'sluice_kafka_security_info',
 ])
 const HISTOGRAMS = new Set(['sluice_batch_duration_seconds', 'sluice_s3_request_duration_seconds'])
 

@@ -48,6 +48,7 @@ describe('source options', () => {
         fetchMaxBytes: 1_048_576,
         fetchMaxWaitMs: 100,
         isolationLevel: 'read_committed',
+        security: { protocol: 'PLAINTEXT', tls: null, sasl: null },
       },
       metadataRefreshMs: 5000,
       commitOffsets: false,

@@ -29,6 +29,7 @@ const expected: JobConfig = {
       fetchMaxBytes: 50 * 1024 * 1024,
       fetchMaxWaitMs: 500,
       isolationLevel: 'read_uncommitted',
+      security: { protocol: 'PLAINTEXT', tls: null, sasl: null },
     },
     metadataRefreshMs: 30_000,
     commitOffsets: true,

@@ -52,7 +52,10 @@ export interface TlsSpec {
   /** Client certificate chain and key for mutual TLS (PEM), or null. */
   cert: string | null
   key: string | null
+  /** Passphrase of `key`, or of `pfx`. */
   keyPassphrase: string | null
+  /** Mutual TLS from a PKCS12 keystore (certificate chain and key), instead of cert/key; or null. */
+  pfx: Uint8Array | null
   /** kafka.ssl.endpoint.identification.algorithm: 'https' (default) checks the host name. */
   verifyHostname: boolean
 }
