@@ -80,7 +80,7 @@ function drainSection(r: DrainResult, title: string, chart: string, charts: stri
   const lines = [
     `### ${title}`,
     '',
-    `${r.broker}, ${r.s3}, 32 partitions, pre-filled; ${machine(r)}. Medians of ${r.reps} repetitions in alternating order (the Spark job: ${r.sparkReps}), min–max in brackets. Rates are whole-process (start-up included: the JVM's for Spark); "batch" is the job's own batch time (Spark's and sluice's triggerExecution). CPU-seconds and peak RSS are of each contender's whole process tree (children included: Spark's JVM), sampled from /proc. sluice's default pool is ${r.pool} workers with coalesce ${2 * r.pool}; the Spark job writes to file:// (no S3 connector in the test bed), which favours it.${sharedNote(r)}`,
+    `${r.broker}, ${r.s3}, 32 partitions, pre-filled; ${machine(r)}. Medians of ${r.reps} repetitions in alternating order${r.datasets.some((d) => d.contenders.spark !== undefined || d.errors.spark !== undefined) ? ` (the Spark job: ${r.sparkReps})` : r.broker.startsWith('librdkafka') ? ' (the Spark job does not run here: its Kafka source fails on the mock cluster in KafkaMicroBatchStream.prepareForTriggerAvailableNow; it runs on the real broker below)' : ''}, min–max in brackets. Rates are whole-process (start-up included: the JVM's for Spark); "batch" is the job's own batch time (Spark's and sluice's triggerExecution). CPU-seconds and peak RSS are of each contender's whole process tree (children included: Spark's JVM), sampled from /proc. sluice's default pool is ${r.pool} workers with coalesce ${2 * r.pool}; the Spark job writes to file:// (no S3 connector in the test bed), which favours it.${sharedNote(r)}`,
     '',
     `![${title}](${charts}/${chart})`,
     '',
