@@ -226,6 +226,7 @@ export class KafkaAdmin {
       this.#opts.isolationLevel ?? 'read_uncommitted',
       this.#opts.clientId,
       this.#opts.requestTimeoutMs,
+      this.#opts.security ?? null,
     )
   }
 

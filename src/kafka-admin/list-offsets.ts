@@ -39,7 +39,7 @@ export async function highWatermarks(
   timeoutMs: number,
   security: KafkaSecuritySpec | null = null,
 ): Promise<Map<string, number>> {
-  return listOffsets(parts.map((p) => ({ ...p, timestamp: -1 })), 'read_uncommitted', clientId, timeoutMs)
+  return listOffsets(parts.map((p) => ({ ...p, timestamp: -1 })), 'read_uncommitted', clientId, timeoutMs, security)
 }
 
 /**
@@ -51,8 +51,9 @@ export async function offsetsForTimestamps(
   isolationLevel: 'read_uncommitted' | 'read_committed',
   clientId: string,
   timeoutMs: number,
+  security: KafkaSecuritySpec | null = null,
 ): Promise<Map<string, number>> {
-  return listOffsets(parts, isolationLevel, clientId, timeoutMs)
+  return listOffsets(parts, isolationLevel, clientId, timeoutMs, security)
 }
 
 async function listOffsets(
@@ -60,6 +61,7 @@ async function listOffsets(
   isolationLevel: 'read_uncommitted' | 'read_committed',
   clientId: string,
   timeoutMs: number,
+  security: KafkaSecuritySpec | null,
 ): Promise<Map<string, number>> {
   const byLeader = new Map<string, (LeaderPartition & { timestamp: number })[]>()
   for (const p of parts) {
