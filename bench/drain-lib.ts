@@ -45,7 +45,7 @@ export async function kcatDrain(bootstrap: string): Promise<number> {
   return TOTAL / ((performance.now() - t0) / 1000)
 }
 
-export async function kafkajsPipeline(bootstrap: string, endpoint: string, rep: number): Promise<number> {
+export async function kafkajsPipeline(bootstrap: string, endpoint: string, rep: number, topic = 'drain', total = TOTAL): Promise<number> {
   const s3 = new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -57,7 +57,7 @@ export async function kafkajsPipeline(bootstrap: string, endpoint: string, rep: 
   const consumer = kafka.consumer({ groupId: `bench-b-${rep}-${Date.now()}`, maxBytesPerPartition: 4 << 20, maxBytes: 64 << 20 })
   const t0 = performance.now()
   await consumer.connect()
-  await consumer.subscribe({ topic: 'drain', fromBeginning: true })
+  await consumer.subscribe({ topic, fromBeginning: true })
   const buckets = new Map<string, string[]>()
   let n = 0
   let files = 0
@@ -81,13 +81,13 @@ export async function kafkajsPipeline(bootstrap: string, endpoint: string, rep: 
             }
           }
           n += batch.messages.length
-          if (n >= TOTAL) resolve()
+          if (n >= total) resolve()
         },
       })
       .catch(reject)
   })
   for (const [dir, b] of buckets) if (b.length > 0) await flush(dir, b)
-  const rate = TOTAL / ((performance.now() - t0) / 1000)
+  const rate = total / ((performance.now() - t0) / 1000)
   await consumer.disconnect()
   s3.destroy()
   return rate
