@@ -48,6 +48,8 @@ export class RowBlocks {
   #unacked = 0
   #waiters: (() => void)[] = []
   #stopped = false
+  /** The block the last row went to. */
+  #last: Block | null = null
 
   constructor(port: MessagePort, budget: number, inFlightBytes: number) {
     this.#port = port
@@ -71,11 +73,15 @@ export class RowBlocks {
   append(w: number, dir: string, line: string): void {
     let dirs = this.#byWriter[w]
     if (dirs === undefined) dirs = this.#byWriter[w] = new Map()
-    let b = dirs.get(dir)
-    if (b === undefined) {
-      b = new Block(w, dir, BLOCK_INITIAL)
-      dirs.set(dir, b)
-      this.#grew(BLOCK_INITIAL)
+    // Consecutive rows mostly share writer and directory (the projection reuses the path string).
+    let b = this.#last
+    if (b === null || b.dir !== dir || b.writer !== w) {
+      b = dirs.get(dir) ?? null
+      if (b === null) {
+        b = new Block(w, dir, BLOCK_INITIAL)
+        dirs.set(dir, b)
+        this.#grew(BLOCK_INITIAL)
+      }
     }
     // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
     const worst = line.length * 3 + 1
@@ -83,6 +89,7 @@ export class RowBlocks {
     b.pos += (b.buf as Utf8Writable).utf8Write(line, b.pos)
     b.buf[b.pos++] = NEWLINE
     b.rows++
+    this.#last = b
   }
 
   /** Grows the block (doubling to BLOCK_BYTES) or, when full, queues it and starts the next. */
@@ -147,6 +154,7 @@ export class RowBlocks {
   }
 
   async #send(b: Block): Promise<void> {
+    if (this.#last === b) this.#last = null
     this.#capacity -= b.buf.length
     if (b.pos === 0) return
     while (this.#unacked > 0 && this.#unacked + b.pos > this.#inFlightLimit && !this.#stopped) {
