@@ -76,3 +76,4 @@ clean:
 
 include mk/spark.mk
 include mk/cli.mk
+include mk/hotpath.mk
