@@ -74,3 +74,4 @@ include mk/cli.mk
 include mk/bench.mk
 include mk/faults.mk
 include mk/secwire.mk
+include mk/hotpath.mk

@@ -106,6 +106,8 @@ export interface DrainOptions {
   compression?: 'none' | 'gzip'
   /** Another build's `dist/src/cli/main.js` (a baseline to compare with); default this tree's. */
   cli?: string
+  /** Node flags for the sluice process (e.g. `--cpu-prof`, not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[]
 }
 
 export async function sluiceDrain(
@@ -145,7 +147,10 @@ metrics:
   )
   const t0 = performance.now()
   const runEnv = { ...env, SLUICE_LOG_LEVEL: 'info' }
-  const r = o.cli === undefined || o.cli === cliPath ? await runCli(['run', job], runEnv, 600_000) : await runOtherCli(o.cli, ['run', job], runEnv)
+  const r =
+    (o.cli === undefined || o.cli === cliPath) && o.nodeArgs === undefined
+      ? await runCli(['run', job], runEnv, 600_000)
+      : await runOtherCli(o.cli ?? cliPath, ['run', job], runEnv, o.nodeArgs ?? [])
   const seconds = (performance.now() - t0) / 1000
   if (r.code !== 0) throw new Error(`sluice failed: ${r.stderr}`)
   const batches = logLines(r.stdout).filter((l) => l.msg === 'batch committed')
@@ -164,9 +169,9 @@ metrics:
 }
 
 /** Runs another build's CLI (a baseline) the way runCli runs this one. */
-function runOtherCli(cli: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+function runOtherCli(cli: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeout: 600_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, cli, ...args], { env: { ...process.env, ...env }, timeout: 600_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null
       resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, signal: e?.signal ?? null, stdout, stderr })
     })

@@ -197,7 +197,7 @@ export const jobSchema = z
       type: 'int 1-256',
       default: 'os.availableParallelism()',
       spark: 'executor cores',
-      description: 'Worker threads that fetch, parse and write.',
+      description: 'Worker threads that fetch, parse and encode records (2 read tasks each per batch); the coalesce writers upload from the main thread.',
     }),
     schema: req(text('message STRING, id BIGINT'), {
       type: 'Spark DDL',

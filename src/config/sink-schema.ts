@@ -125,7 +125,7 @@ export const sinkSchema = z
       type: 'int ≥ 1',
       default: 'one writer per offset range',
       spark: 'coalesce(N)',
-      description: 'Number of writer tasks per batch, balanced by record count. Fewer writers → fewer, larger files.',
+      description: 'Number of writers per batch (files per partition directory), balanced by record count. Fewer writers → fewer, larger files. It does not limit parallelism: every worker reads and projects (read tasks), whatever coalesce is.',
     }),
     trigger: opt(trigger, {
       type: 'trigger',
@@ -259,7 +259,7 @@ export const sinkSchema = z
       default: '256MB',
       spark: '(none)',
       description:
-        'Memory budget for output held in the process (all writer tasks together, shared equally by the tasks that can run at once: 2 per worker thread), counted as allocated capacity: buffers, part buffers, gzip state (see docs/architecture.md). When a task would pass its share, or has 1,024 files open, it closes its least recently used files and a directory that gets more rows continues in a new file (`-c001`). A small budget over many directories means more, smaller files. In-flight multipart parts come on top: at most `s3.queueSize` × `s3.partSize` per file larger than a part.',
+        'Memory budget for output held in the process: half for the coalesce writers\' open files (shared equally by the batch\'s writers), half for the read tasks\' row blocks and the blocks in flight between threads, counted as allocated capacity: buffers, part buffers, gzip state (see docs/architecture.md). When a writer would pass its share, or has 1,024 files open, it closes its least recently used files and a directory that gets more rows continues in a new file (`-c001`). A small budget over many directories means more, smaller files. In-flight multipart parts come on top: at most `s3.queueSize` × `s3.partSize` per file larger than a part.',
     }),
   })
   .meta({

@@ -40,3 +40,36 @@ export function assignWriters<R extends OffsetRange>(ranges: readonly R[], coale
   for (const w of writers) w.sort(compareRanges)
   return writers
 }
+
+/**
+ * The read side of a batch: the coalesce writers' ranges (assignWriters' output) spread over
+ * `tasks` read tasks, so that every worker reads and projects whatever `coalesce` is. Each piece
+ * keeps the index of the writer its rows go to. A range larger than total / (4 × tasks) is cut
+ * into pieces of at most that many offsets (a hot partition is read by several tasks); the pieces
+ * are then grouped by assignWriters' greedy balance, which so ends within a quarter of a task's
+ * share. Deterministic like assignWriters.
+ */
+export function assignReaders<R extends OffsetRange>(writers: readonly R[][], tasks: number): (R & { writer: number })[][] {
+  const tagged: (R & { writer: number })[] = []
+  writers.forEach((ranges, writer) => {
+    for (const r of ranges) tagged.push({ ...r, writer })
+  })
+  if (tasks <= 0 || tagged.length === 0) return []
+  // Pieces of at most a quarter of a task's share: the greedy balance then ends within 1/4 of it.
+  const target = Math.max(1, Math.ceil(rangeRecords(tagged) / (tasks * 4)))
+  const pieces: (R & { writer: number })[] = []
+  for (const r of tagged) {
+    const parts = Math.ceil((r.end - r.start) / target)
+    if (parts <= 1) {
+      pieces.push(r)
+      continue
+    }
+    let start = r.start
+    for (let i = 0; i < parts; i++) {
+      const end = i === parts - 1 ? r.end : Math.min(r.end, start + Math.ceil((r.end - start) / (parts - i)))
+      if (end > start) pieces.push({ ...r, start, end })
+      start = end
+    }
+  }
+  return assignWriters(pieces, tasks)
+}

@@ -73,6 +73,27 @@ export class PartitionFile {
     return this.#fullBytes > 0
   }
 
+  /**
+   * Appends `rows` rows already encoded (UTF-8 lines, each ending in '\n': a read task's block,
+   * row-blocks.ts) and passes them on at once: to the store writer, or through the gzip stream.
+   * The bytes are not copied here; the store writer copies them into its part buffer.
+   */
+  async appendBytes(bytes: Uint8Array, rows: number): Promise<void> {
+    if (this.#pos > 0 || this.#fullBytes > 0) {
+      this.#setAside()
+      await this.flush()
+    }
+    this.rows += rows
+    this.#passing += bytes.byteLength
+    this.sync()
+    try {
+      await this.#passOne(bytes)
+    } finally {
+      this.#passing -= bytes.byteLength
+      this.sync()
+    }
+  }
+
   /** Grows the buffer (doubling) while it is below FLUSH_BYTES, else sets it aside as full. */
   #makeRoom(need: number): void {
     if (this.#buf.length < FLUSH_BYTES) {
@@ -144,12 +165,17 @@ export class PartitionFile {
 
   async #pass(chunks: Buffer[], bytes: number): Promise<void> {
     if (bytes === 0) return
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)
+    await this.#passOne(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes))
+  }
+
+  async #passOne(data: Uint8Array): Promise<void> {
     if (this.#codec === 'none') {
       await this.#writer.write(data)
       return
     }
-    this.#collect(await this.#gzipStream().write(data))
+    // A view, not a copy: the compressors take Buffers.
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    this.#collect(await this.#gzipStream().write(buf))
     await this.#drainGzip()
   }
 

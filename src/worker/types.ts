@@ -1,10 +1,15 @@
 /**
- * What crosses the thread boundary between the coordinator and a writer task: plain data only.
- * One task = one coalesce writer of one batch (Spark's coalesce(N) task): it reads its Kafka
- * ranges, projects every record, buckets rows by partition directory and writes at most one file
- * per directory (more only when the memory bound or the open-file cap forces a cut, see
- * WriterTask.memoryBytes).
+ * What crosses the thread boundary between the coordinator and the pool: plain data only, plus one
+ * MessagePort per read task.
+ *
+ * A batch runs as READ tasks on every worker (ReadTask: fetch, decode, project, encode rows to
+ * bytes, bucketed by coalesce writer and partition directory) and coalesce-N MERGE writers
+ * (merge-writer.ts, on the coordinator thread) that receive those bytes as transferred
+ * ArrayBuffers (BlockMessage) and write at most one file per directory each (more only when the
+ * memory bound or the open-file cap forces a cut). A WriterTask is the older one-task form (one
+ * writer reading its own ranges), still run in one thread by runWriterTask (writer-task.ts).
  */
+import type { MessagePort } from 'node:worker_threads'
 import type { JobConfig } from '../config/types.js'
 import type { SerializedError } from '../errors.js'
 import type { ProjectionOptions } from '../sql/index.js'
@@ -45,6 +50,82 @@ export function taskProjection(c: JobConfig): TaskProjection {
   }
 }
 
+/** A read task's range, tagged with the coalesce writer its rows go to. */
+export interface ReadRange extends TaskRange {
+  writer: number
+}
+
+/** The Kafka reader settings of a task. */
+export interface TaskKafka {
+  clientId: string
+  requestTimeoutMs: number
+  maxPartitionFetchBytes: number
+  fetchMaxBytes: number
+  fetchMaxWaitMs: number
+  isolationLevel: 'read_uncommitted' | 'read_committed'
+  /** TLS / SASL of every connection the task opens (plain data; secrets included, never logged). */
+  security?: KafkaSecuritySpec | undefined
+}
+
+/**
+ * Reads ranges, projects every record and sends the encoded rows as blocks over `port`
+ * (BlockMessage), with flow control: at most `inFlightBytes` sent and not yet acknowledged.
+ */
+export interface ReadTask {
+  kind: 'read'
+  batchId: number
+  ranges: ReadRange[]
+  projection: TaskProjection
+  /** Budget for the row blocks being filled (their capacity); past it the largest are sent early. */
+  memoryBytes: number
+  /** Bytes sent and not yet acknowledged by the merge writers before the task waits. */
+  inFlightBytes: number
+  failOnDataLoss: boolean
+  kafka: TaskKafka
+  /** sink.lineSep: what ends each row (Spark's default \n). */
+  lineSep?: string | undefined
+  port: MessagePort
+}
+
+/**
+ * Reader → merge writer: `rows` rows of writer `w`'s directory `dir`, UTF-8 JSON lines each ending in
+ * sink.lineSep (default '\n'), bytes [0, len) of `buf` (transferred, not copied). `e`: the reader sent everything.
+ * Merge writer → reader: `a` acknowledges `n` bytes; `x`: stop, the batch failed.
+ */
+export type BlockMessage =
+  | { t: 'b'; w: number; dir: string; buf: ArrayBuffer; len: number; rows: number }
+  | { t: 'e' }
+export type BlockReply = { t: 'a'; n: number } | { t: 'x' }
+
+export interface ReadResult {
+  ok: true
+  rows: number
+  corruptRows: number
+  inputBytes: number
+  ranges: RangeStats[]
+  /** The most block capacity the task held at once. */
+  peakBufferedBytes: number
+  s3Requests: RequestRecord[]
+}
+
+export type ReadOutcome = ReadResult | WriterFailure
+
+/** One coalesce writer of one batch: where and how it writes (merge-writer.ts). */
+export interface WriterSpec {
+  batchId: number
+  /** Coalesce writer index (the `part-NNNNN` number). */
+  writer: number
+  fileUuid: string
+  runId: string
+  output: StoreSpec
+  checkpoint: StoreSpec
+  /** sink.compression (compressors.ts). */
+  compression: Codec
+  writeEmptyFile: boolean
+  /** Budget for what the writer's open files hold allocated (see memory-account.ts). */
+  memoryBytes: number
+}
+
 export interface WriterTask {
   batchId: number
   /** Coalesce writer index (the `part-NNNNN` number). */
@@ -73,16 +154,7 @@ export interface WriterTask {
    */
   memoryBytes: number
   failOnDataLoss: boolean
-  kafka: {
-    clientId: string
-    requestTimeoutMs: number
-    maxPartitionFetchBytes: number
-    fetchMaxBytes: number
-    fetchMaxWaitMs: number
-    isolationLevel: 'read_uncommitted' | 'read_committed'
-    /** TLS / SASL of every connection the task opens (plain data; secrets included, never logged). */
-    security?: KafkaSecuritySpec | undefined
-  }
+  kafka: TaskKafka
 }
 
 export interface WrittenFile {

@@ -1,0 +1,40 @@
+/**
+ * Issue 11's drain comparison (bench/drain-matrix-lib.ts): kcat, the kafkajs pipeline, sluice
+ * coalesce 1 vs 3, one worker vs the default pool, ~100 B and ~1 KB records, medians of
+ * BENCH_REPS (≥ 3) alternating rounds, records/s and CPU-seconds per million records. Writes
+ * bench/results/drain-matrix-<timestamp>.json.
+ *
+ *   node dist/bench/drain-matrix.js
+ *   BENCH_BASELINE_CLI=/tmp/base/dist/src/cli/main.js BENCH_MATRIX_PEERS=0 node dist/bench/drain-matrix.js   (before/after)
+ *   BENCH_MATRIX_TOPICS=drain node dist/bench/drain-matrix.js                                               (100 B only)
+ */
+import { REPS, runOnPrefilledTopic, TOTAL, WORKERS, writeResult } from './drain-lib.js'
+import { KB_TOPIC, KB_TOPIC_SPEC, KB_TOTAL, matrixRatios, runDrainMatrix } from './drain-matrix-lib.js'
+
+const TOPICS = (process.env.BENCH_MATRIX_TOPICS ?? `drain,${KB_TOPIC}`).split(',')
+const BASELINE = process.env.BENCH_BASELINE_CLI
+
+runOnPrefilledTopic(
+  async (stack, dir) => {
+    const topics = [
+      ...(TOPICS.includes('drain') ? [{ name: 'drain', total: TOTAL }] : []),
+      ...(TOPICS.includes(KB_TOPIC) ? [{ name: KB_TOPIC, total: KB_TOTAL }] : []),
+    ]
+    const rows = await runDrainMatrix(stack, dir, {
+      reps: Math.max(REPS, 3),
+      topics,
+      ...(BASELINE === undefined ? {} : { baselineCli: BASELINE }),
+      peers: process.env.BENCH_MATRIX_PEERS !== '0',
+    })
+    await writeResult('drain-matrix', {
+      workers: WORKERS,
+      reps: Math.max(REPS, 3),
+      baseline: BASELINE ?? null,
+      note: 'shared 2-core machine (other jobs, broker and S3 server on the same cores): compare CPU-seconds and same-run ratios, not absolute rates',
+      rows: rows.map(({ runs, ...r }) => ({ ...r, runs })),
+      ratios: matrixRatios(rows),
+    })
+  },
+  TOPICS.includes(KB_TOPIC) ? [KB_TOPIC_SPEC] : [],
+  TOPICS.includes('drain'),
+)
