@@ -562,5 +562,9 @@ export async function startKafkaReal(o: KafkaRealOptions = {}): Promise<KafkaRea
 
 /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (22 characters). */
 function randomClusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url')
+  // An id that starts with '-' would be read as an option by StorageTool's argument parser.
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
