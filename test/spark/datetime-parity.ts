@@ -5,6 +5,11 @@
  * which rows did not match). sluice parses as Spark's new parser does, so the comparison runs with
  * spark.sql.legacy.timeParserPolicy=CORRECTED; the last test shows what Spark's default policy
  * (EXCEPTION) does instead with a value only its legacy parser reads.
+ *
+ * NOT YET IN sql-parity.test.ts: in its first run (shared session, after the other modules) the
+ * comparison test failed because Spark still parsed under EXCEPTION after the `conf` request set
+ * spark.sql.legacy.timeParserPolicy=CORRECTED (SparkUpgradeException on '05/03/2024 07:08:09');
+ * the EXCEPTION test passed. Find why the conf does not apply, then import it there.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
