@@ -64,14 +64,15 @@ async function run(retentionMs: number | undefined): Promise<Record<string, unkn
     if ((b + 1) % 1000 === 0) {
       const compact = join(root, 'out', '_spark_metadata', `${b}.compact`)
       const dir = dirBytes(join(root, 'out', '_spark_metadata'))
-      process.stderr.write(`retention ${retentionMs ?? 'none'}: batch ${b + 1}\n`)
-      samples.push({
+      const sample = {
         batches: b + 1,
         compactFileBytes: statSync(compact).size,
         entries: (await log.allFiles()).length,
         metadataDirBytes: dir.bytes,
         metadataDirFiles: dir.files,
-      })
+      }
+      process.stderr.write(`retention ${retentionMs ?? 'none'}: ${JSON.stringify(sample)}\n`)
+      samples.push(sample)
     }
   }
   const seconds = (performance.now() - started) / 1000
