@@ -3,7 +3,7 @@
 #   make test   installs what is missing, builds, typecheck + lint + unit + integration tests
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-DEB_PACKAGES := librdkafka-dev kcat prometheus chromium
+DEB_PACKAGES := librdkafka-dev kcat prometheus chromium bzip2 zstd
 NODE_TEST := node --test --test-reporter=spec
 DEMO_SECONDS ?= 60
 export DEMO_SECONDS

@@ -14,6 +14,13 @@
  * the async zlib/zstd work on libuv's pool counts), MB per CPU-second, and the ratio
  * (input / output bytes). Each contender's output is checked to decompress to the input where a
  * decoder is at hand.
+ *
+ * Seen on the shared 2-core machine (load average 15-40 from other jobs; bench/results/
+ * compressors-2026-12-01T13-30-00Z.json), 8.4 MB of seed rows, MB per CPU-second / ratio:
+ * gzip 64 / 4.89, deflate 62 / 4.89, bzip2 libbzip2-wasm 7.8 / 6.72 vs compressjs 0.2 / 6.53,
+ * lz4 lz4-napi 445 / 3.09 vs lz4js 116 / 3.22, snappy napi-rs 573 / 3.36 vs snappyjs 137 / 3.36,
+ * zstd (level 3, native) 153 / 5.63. Wall MB/s under that load are not comparable across runs.
+ * The native addons win by 4x in CPU, libbzip2-wasm by ~40x over pure JS: they are sluice's.
  */
 import { createRequire } from 'node:module'
 import { inflateSync, gunzipSync } from 'node:zlib'
