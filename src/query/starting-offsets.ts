@@ -102,3 +102,21 @@ function checkNamesEveryPartition(spec: PartitionOffsetSpec, parts: PartitionInf
     { details: { missing, unknown } },
   )
 }
+
+/**
+ * Where a new query starts (no `sources/0/0` yet), in Spark's order: by timestamp when
+ * `startingTimestamps` is set (`lookUp` asks Kafka: ListOffsets by timestamp), else
+ * `startingOffsets`.
+ */
+export async function newQueryOffsets(
+  source: { startingTimestamps?: StartingTimestamps | undefined; startingOffsets: 'earliest' | 'latest' | PartitionOffsetSpec },
+  parts: PartitionInfo[],
+  earliest: OffsetMap,
+  latest: OffsetMap,
+  lookUp: (lookups: (PartitionInfo & { timestamp: number })[]) => Promise<Map<string, number>>,
+): Promise<OffsetMap> {
+  const byTime = source.startingTimestamps
+  if (byTime === undefined) return resolveStartingOffsets(source.startingOffsets, parts, earliest, latest)
+  const lookups = timestampLookups(byTime, parts)
+  return resolveTimestampOffsets(byTime, lookups, await lookUp(lookups), latest)
+}

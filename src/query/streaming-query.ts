@@ -34,7 +34,7 @@ import type { Store, StoreSpec } from '../storage/types.js'
 import { BatchWriter, reportSkipped, type BatchWriteResult } from './batch-writer.js'
 import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '../metrics/progress.js'
 import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
-import { resolveStartingOffsets, resolveTimestampOffsets, timestampLookups } from './starting-offsets.js'
+import { newQueryOffsets } from './starting-offsets.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 
 /** How long to wait between polls when the trigger interval is 0 and there is no new data. */
@@ -371,14 +371,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
   async #initialOffsets(parts: PartitionInfo[], earliest: OffsetMap, latest: OffsetMap): Promise<OffsetMap> {
     const stored = await this.#protocol.checkpoint.readInitialOffsets()
     if (stored !== null) return fromKafkaOffsets(stored)
-    const byTime = this.config.source.startingTimestamps
-    let initial: OffsetMap
-    if (byTime !== undefined) {
-      const lookups = timestampLookups(byTime, parts)
-      initial = resolveTimestampOffsets(byTime, lookups, await this.#admin.offsetsForTimestamps(lookups), latest)
-    } else {
-      initial = resolveStartingOffsets(this.config.source.startingOffsets, parts, earliest, latest)
-    }
+    const initial = await newQueryOffsets(this.config.source, parts, earliest, latest, (l) => this.#admin.offsetsForTimestamps(l))
     await this.#protocol.checkpoint.writeInitialOffsets(toKafkaOffsets(initial))
     return initial
   }
@@ -475,11 +468,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     }
     this.#stopping = true
     this.state = 'terminated'
-    await Promise.allSettled([
-      this.#writer?.close(),
-      this.#admin?.close(),
-      this.#protocol?.release(),
-    ])
+    await Promise.allSettled([this.#writer?.close(), this.#admin?.close(), this.#protocol?.release()])
     await Promise.allSettled([this.#outputStore?.close(), this.#checkpointStore?.close()])
     this.emit('terminated', {
       id: this.id,
@@ -489,16 +478,8 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     })
     // maxRSS and CPU time cover the whole process, worker threads included.
     const usage = process.resourceUsage()
-    this.#log.info(
-      {
-        id: this.id,
-        runId: this.runId,
-        failed: this.exception !== null,
-        maxRssMb: Math.round(usage.maxRSS / 1024),
-        cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
-      },
-      'query terminated',
-    )
+    const resources = { maxRssMb: Math.round(usage.maxRSS / 1024), cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 }
+    this.#log.info({ id: this.id, runId: this.runId, failed: this.exception !== null, ...resources }, 'query terminated')
     await this.#monitoring?.close()
     this.#resolveDone()
   }
