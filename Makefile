@@ -54,7 +54,7 @@ lint: deps
 	npx eslint src test bench tools
 
 test-unit: build
-	$(NODE_TEST) dist/test/unit/*.test.js
+	$(NODE_TEST) --test-concurrency=2 dist/test/unit/*.test.js
 
 test-integration: build kafka-real s3-server msk-iam
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js

@@ -49,6 +49,9 @@ export function assignWriters<R extends OffsetRange>(ranges: readonly R[], coale
  * are then grouped by assignWriters' greedy balance, which so ends within a quarter of a task's
  * share. Deterministic like assignWriters.
  */
+/** The fewest offsets assignReaders cuts a range into (a piece is read by one task). */
+export const MIN_PIECE = 4096
+
 export function assignReaders<R extends OffsetRange>(writers: readonly R[][], tasks: number): (R & { writer: number })[][] {
   const tagged: (R & { writer: number })[] = []
   writers.forEach((ranges, writer) => {
@@ -56,7 +59,10 @@ export function assignReaders<R extends OffsetRange>(writers: readonly R[][], ta
   })
   if (tasks <= 0 || tagged.length === 0) return []
   // Pieces of at most a quarter of a task's share: the greedy balance then ends within 1/4 of it.
-  const target = Math.max(1, Math.ceil(rangeRecords(tagged) / (tasks * 4)))
+  // Never smaller than MIN_PIECE offsets: each piece costs its own Fetch requests, and a small
+  // batch gains nothing from being cut (it also keeps each small range in Kafka order, so FAILFAST
+  // names a range's first malformed record).
+  const target = Math.max(MIN_PIECE, Math.ceil(rangeRecords(tagged) / (tasks * 4)))
   const pieces: (R & { writer: number })[] = []
   for (const r of tagged) {
     const parts = Math.ceil((r.end - r.start) / target)

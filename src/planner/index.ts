@@ -3,7 +3,7 @@
  * limits and data-loss rules), how ranges are split (minPartitions) and grouped into writer tasks
  * (coalesce), and when the next trigger fires. No I/O: the query loop feeds it offsets it fetched.
  */
-export { assignReaders, assignWriters, rangeRecords } from './assign-writers.js'
+export { assignReaders, assignWriters, MIN_PIECE, rangeRecords } from './assign-writers.js'
 export { DATA_LOSS_CODE, planEndOffsets } from './end-offsets.js'
 export { rateLimit } from './rate-limit.js'
 export { splitRanges } from './split-ranges.js'

@@ -9,7 +9,7 @@
  *   moments many times, then run to completion; every record exactly once, both readers.
  *
  *   seedJobSuite('mock')                        // test/integration/e2e-seed-job.test.ts
- *   seedJobSuite('4', { records: 60_000 })      // test/integration/e2e-seed-job-real.test.ts
+ *   seedJobSuite('4', { records: 20_000 })      // test/integration/e2e-seed-job-real.test.ts
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'

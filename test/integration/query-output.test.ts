@@ -183,7 +183,10 @@ test('partition values are Hive-escaped, null and empty go to __HIVE_DEFAULT_PAR
 })
 
 test('sink.writerMemory: 1MB cuts files (-c001) and still writes every row exactly once', { timeout: 90_000 }, async () => {
-  await loadgen(stack, 'wm', 2, 6000, ['--time-span-hours', '4', '--record-bytes', '400'])
+  // 120 hourly directories: the merge writer's share (half of 1MB) cannot hold one open file per
+  // directory (each holds its 8 KiB text buffer and its store writer), so it must cut files. With
+  // few directories it no longer has to: blocks go straight to the store writer.
+  await loadgen(stack, 'wm', 2, 6000, ['--time-span-hours', '120', '--record-bytes', '400'])
   const d = join(dir, 'wm')
   const run = await drain('wm', fileJob({ name: 'wm', dir: d, topic: 'wm', extra: PARTITIONED, sink: { coalesce: 1, writerMemory: '1MB', partitionBy: ['dt', 'dth'] } }))
   assert.equal(run.code, 0, run.stderr)

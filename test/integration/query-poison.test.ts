@@ -81,7 +81,7 @@ for (const answer of [{ status: 500, code: 'InternalError' }, { status: 400, cod
   })
 }
 
-test('a partition value too long for an S3 key ends the query at once, removes the batch\'s completed files, and the documented skip moves past it', { timeout: 180_000 }, async () => {
+test('a partition value too long for an S3 key ends the query at once, leaves no file of the batch visible, and the documented skip moves past it', { timeout: 180_000 }, async () => {
   const { stack } = ctx
   // Partition 0: good records (its writer task completes its file); partition 1: one good, then one too long.
   await produceLines(stack.kafka.bootstrap, 'long', ['g0', 'g1', 'g2'].map((m) => record(m, 'ok')), 0)
@@ -96,7 +96,11 @@ test('a partition value too long for an S3 key ends the query at once, removes t
   const out = new OutputReader({ endpoint: stack.s3.endpoint, bucket: BUCKET, prefix: 'long/out/' })
   try {
     assert.deepEqual(await out.viaListing(), [], 'no file of the failed batch stays visible to plain readers')
-    assert.ok(lines.some((l) => l.msg === 'the query ends with this batch uncommitted: removed the files it had completed, so plain readers see none of it'), run.stdout.slice(-2000))
+    // The merge writers complete files at the batch's end (or when memory forces a cut), so whether
+    // partition 0's writer completed its file before partition 1's failed is a race; when it did,
+    // the query removed it (and says so), and either way no file is left visible (checked above).
+    const removal = lines.find((l) => l.msg === 'the query ends with this batch uncommitted: removed the files it had completed, so plain readers see none of it')
+    if (removal !== undefined) assert.ok(Number(removal.removedFiles) >= 1, JSON.stringify(removal))
 
     // docs/errors.md, "A batch that fails for good": move partition 1's start past the bad record
     // in sources/0/0 (batch 0), delete offsets/0, restart.

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { assignReaders, assignWriters, type OffsetRange, rangeRecords } from '../../src/planner/index.js'
+import { assignReaders, assignWriters, MIN_PIECE, type OffsetRange, rangeRecords } from '../../src/planner/index.js'
 
 function offsetsOf(groups: (OffsetRange & { writer: number })[][]): Map<string, number> {
   const seen = new Map<string, number>()
@@ -22,7 +22,7 @@ function offsetsOf(groups: (OffsetRange & { writer: number })[][]): Map<string, 
 }
 
 describe('assignReaders', () => {
-  const ranges: OffsetRange[] = Array.from({ length: 10 }, (_, p) => ({ topic: 't', partition: p, start: 100, end: 100 + 50 * (p + 1) }))
+  const ranges: OffsetRange[] = Array.from({ length: 10 }, (_, p) => ({ topic: 't', partition: p, start: 100, end: 100 + 5000 * (p + 1) }))
 
   for (const coalesce of [1, 3, 0]) {
     test(`coalesce ${coalesce}: 4 read tasks, every offset once, tagged with its writer`, () => {
@@ -40,11 +40,20 @@ describe('assignReaders', () => {
   }
 
   test('one hot partition is cut into pieces so that every task reads', () => {
-    const hot: OffsetRange[] = [{ topic: 't', partition: 0, start: 0, end: 1001 }]
+    const hot: OffsetRange[] = [{ topic: 't', partition: 0, start: 0, end: 100_001 }]
     const readers = assignReaders(assignWriters(hot, 1), 4)
     assert.equal(readers.length, 4)
-    for (const g of readers) assert.ok(rangeRecords(g) >= 240 && rangeRecords(g) <= 260, `a task reads ${rangeRecords(g)}`)
-    assert.equal(offsetsOf(readers).size, 1001)
+    for (const g of readers) assert.ok(rangeRecords(g) >= 24_000 && rangeRecords(g) <= 26_000, `a task reads ${rangeRecords(g)}`)
+    assert.equal(offsetsOf(readers).size, 100_001)
+  })
+
+  test('a range below MIN_PIECE offsets is never cut (one Fetch stream, Kafka order kept)', () => {
+    const small: OffsetRange[] = [{ topic: 't', partition: 0, start: 0, end: MIN_PIECE }, { topic: 't', partition: 1, start: 5, end: 9 }]
+    const readers = assignReaders(assignWriters(small, 1), 4)
+    assert.deepEqual(
+      readers.flat().map((r) => [r.partition, r.start, r.end]).sort((a, b) => a[0]! - b[0]!),
+      [[0, 0, MIN_PIECE], [1, 5, 9]],
+    )
   })
 
   test('deterministic: the same ranges in another order give the same tasks', () => {
