@@ -13,9 +13,10 @@
  */
 import { OwnerLease } from '../commit/owner-lease.js'
 import { serializeError, SluiceError } from '../errors.js'
-import { createStore, takeRequestStats, type RequestRecord } from '../storage/index.js'
+import { takeRequestStats, type RequestRecord } from '../storage/index.js'
+import { storeFor } from './merge-writer.js'
 import { openReadStream } from '../storage/read-stream.js'
-import type { ObjectInfo, Store, StoreSpec } from '../storage/types.js'
+import type { ObjectInfo, StoreSpec } from '../storage/types.js'
 
 export interface CompactTask {
   outputSpec: StoreSpec
@@ -33,16 +34,6 @@ export type CompactOutcome =
   | { ok: true; file: ObjectInfo; bytesRead: number; s3Requests: RequestRecord[] }
   | { ok: false; error: ReturnType<typeof serializeError>; s3Requests: RequestRecord[] }
 
-const stores = new Map<string, Store>()
-function storeFor(spec: StoreSpec): Store {
-  const key = JSON.stringify(spec)
-  let s = stores.get(key)
-  if (s === undefined) {
-    s = createStore(spec)
-    stores.set(key, s)
-  }
-  return s
-}
 
 const NEWLINE = new Uint8Array([10])
 
