@@ -39,13 +39,16 @@ export const KAFKA_CODES = {
       'a kafkajs admin request (list topics, describe cluster, fetch topic metadata, fetch ' +
       'offsets) failed, or Kafka returned no offsets for some partitions.',
     why:
-      'partitions that are new or moving, or a broker-side error that kafkajs reports (the message ' +
-      'includes its name).',
+      'partitions that are new or moving, a topic deleted or re-created between listing the ' +
+      'topics and asking for their offsets, or a broker-side error that kafkajs reports (the ' +
+      'message includes its name).',
     todo:
       'nothing when it is transient: the query retries the trigger. If it persists, the kafkajs ' +
       'error name in the message points to the cause (authorization, unknown topic, …).',
     retriableNote:
-      'retriable for missing offsets, and for admin failures unless kafkajs marks the error as not ' +
+      'retriable for missing offsets, for a topic or leader changing under the request ' +
+      '(UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, even after ' +
+      "kafkajs's own retries), and for other admin failures unless kafkajs marks the error as not " +
       'retriable. A retriable one is raised while a trigger is planned and retried with the trigger ' +
       '(see "What sluice retries by itself"); only a non-retriable one, or one that outlasts those ' +
       'retries, ends the query.',

@@ -259,6 +259,16 @@ export class KafkaAdmin {
     const security = kafkajsSecurityError(this.#opts.bootstrapServers, this.#opts.security, err)
     if (security !== null) return security
     if (isConnectionError(err)) return this.#connectError(err)
+    if (isTopicRace(err)) {
+      // The topic was deleted (or is being created) between listing the topics and this request:
+      // the next trigger's metadata says which, and failOnDataLoss decides (Spark re-fetches too).
+      return new SluiceError(
+        'SLUICE_KAFKA_METADATA',
+        `Kafka admin request '${what}' failed: ${rootMessage(err).replace(/\.?$/, '.')} The topic was deleted or ` +
+          're-created while sluice read its metadata; retried after a metadata refresh.',
+        { retriable: true, cause: err, details: { type: 'UNKNOWN_TOPIC_OR_PARTITION' } },
+      )
+    }
     return new SluiceError(
       'SLUICE_KAFKA_METADATA',
       `Kafka admin request '${what}' failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}` +
@@ -289,6 +299,22 @@ function rootMessage(err: unknown): string {
     e = next
   }
   return e?.message ?? String(err)
+}
+
+const TOPIC_RACE_TYPES = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER'])
+
+/**
+ * Whether a kafkajs error, or one it wraps (KafkaJSNumberOfRetriesExceeded after its own retries),
+ * is a topic or leader changing under the request: a topic deleted between listing the topics
+ * and asking for its offsets, a partition moving. Retriable at the trigger level, not fatal.
+ */
+export function isTopicRace(err: unknown): boolean {
+  let e = err as { type?: string; originalError?: unknown; cause?: unknown } | undefined
+  for (let i = 0; i < 5 && e; i++) {
+    if (e.type !== undefined && TOPIC_RACE_TYPES.has(e.type)) return true
+    e = (e.originalError ?? e.cause) as typeof e
+  }
+  return false
 }
 
 function isConnectionError(err: unknown): boolean {
