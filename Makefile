@@ -1,6 +1,6 @@
 # sluice: the two commands of the README.
 #   make demo   installs what is missing, builds, runs the seed job on the embedded stack
-#   make test   installs what is missing, builds, typecheck + lint + unit + integration tests
+#   make test   installs what is missing, builds (tsc: the type check), lint + unit + integration tests
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 DEB_PACKAGES := librdkafka-dev kcat prometheus chromium bzip2 zstd
@@ -59,7 +59,7 @@ test-unit: build
 test-integration: build kafka-real s3-server msk-iam
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
-test: typecheck lint test-unit test-deploy test-integration test-spark
+test: lint test-unit test-deploy test-integration test-spark
 
 demo: build
 	node dist/tools/demo.js
