@@ -14,11 +14,11 @@ include mk/kafka.mk
 include mk/s3.mk
 include mk/secauth.mk
 
-.PHONY: help deps system-deps node-deps build typecheck lint test test-unit test-integration demo clean
+.PHONY: help deps system-deps node-deps build typecheck lint test test-deps test-unit test-integration demo clean
 
 help:
 	@echo "make demo   - run the seed job on the embedded Kafka + S3 stack (DEMO_SECONDS=$(DEMO_SECONDS))"
-	@echo "make test   - typecheck, lint, unit and integration tests"
+	@echo "make test   - build (type check), lint, unit, deploy, integration and Spark tests"
 	@echo "make bench  - the full benchmark suite (mk/bench.mk; make bench-quick: under 5 minutes) → BENCHMARKS.md"
 
 # Debian packages: installed when running as root, otherwise named in a clear message.
@@ -44,8 +44,13 @@ deps: system-deps node-deps
 tools/kafka-mock/kafka-mock: tools/kafka-mock/kafka-mock.c
 	bash tools/kafka-mock/build.sh
 
-build: deps tools/kafka-mock/kafka-mock
+# tsc runs when a source changed since the last build (dist/.built), once per `make test`.
+TS_SOURCES := $(shell find src test bench tools -name '*.ts' -not -path '*/node_modules/*') tsconfig.json
+dist/.built: $(TS_SOURCES) node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
+	@touch $@
+
+build: deps tools/kafka-mock/kafka-mock dist/.built
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
@@ -59,7 +64,19 @@ test-unit: build
 test-integration: build kafka-real s3-server msk-iam
 	$(NODE_TEST) --test-concurrency=1 dist/test/integration/*.test.js
 
-test: lint test-unit test-deploy test-integration test-spark
+# make test: first every install, in three groups side by side (the build; the Maven and pip
+# fetches one after another, as Maven's local repository is shared; the Go builds), then the
+# checks one after another.
+test-deps:
+	@rc=0; \
+	$(MAKE) --no-print-directory build & b=$$!; \
+	$(MAKE) --no-print-directory kafka-real msk-iam spark-deps & j=$$!; \
+	$(MAKE) --no-print-directory s3-server deploy-tools & g=$$!; \
+	for p in $$b $$j $$g; do wait $$p || rc=1; done; \
+	if [ $$rc -ne 0 ]; then echo "make test: an install step failed (its message is above)" >&2; exit 1; fi
+
+test: test-deps
+	@$(MAKE) --no-print-directory lint test-unit test-deploy test-integration test-spark
 
 demo: build
 	node dist/tools/demo.js
