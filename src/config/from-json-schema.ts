@@ -53,14 +53,14 @@ export const fromJsonSchema = z
       default: "Spark's default reading",
       spark: 'from_json option timestampFormat',
       description:
-        "Pattern of TIMESTAMP strings (Spark's datetime patterns: `yyyy-MM-dd HH:mm:ss`, `dd/MM/yyyy HH:mm[:ss][.SSS]XXX`, ...), parsed as Spark 3.5's new parser does (CORRECTED): strict widths, whole string, the pattern's offset or zone (`XXX`, `Z`, `VV`) else the session zone. A string that does not match makes the field null and the record corrupt (PERMISSIVE) or stops the batch (FAILFAST); Spark's default policy (EXCEPTION) instead fails the query when its legacy parser would have read it. Numbers are still seconds since the epoch. Unset: `yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]` with Spark's lenient fallback.",
+        "Pattern of TIMESTAMP strings (Spark's datetime patterns: `yyyy-MM-dd HH:mm:ss`, `dd/MM/yyyy HH:mm[:ss][.SSS]XXX`, ...), parsed as Spark 3.5's new parser does (CORRECTED): strict widths, whole string, the pattern's offset or zone (`XXX`, `Z`, `VV`) else the session zone; `E` and `F` (day names) are refused at start-up, as Spark 3.5 refuses them for parsing. A string that does not match makes the field null and the record corrupt (PERMISSIVE) or stops the batch (FAILFAST); Spark's default policy (EXCEPTION) instead fails the query when its legacy parser would have read it. Numbers are still seconds since the epoch. Unset: `yyyy-MM-dd'T'HH:mm:ss[.SSS][XXX]` with Spark's lenient fallback.",
     }),
     dateFormat: opt(parsePattern, {
       type: 'datetime pattern',
       default: "Spark's default reading",
       spark: 'from_json option dateFormat',
       description:
-        'Pattern of DATE strings (e.g. `dd.MM.yyyy`, `yyyyMMdd`), parsed as for timestampFormat (time fields are checked and dropped). A string that does not match makes the record corrupt. Unset: `yyyy-MM-dd` with its lenient forms and Spark 1.5 day numbers.',
+        'Pattern of DATE strings (e.g. `dd.MM.yyyy`, `yyyyMMdd`), parsed as for timestampFormat (time fields are checked and dropped). A string that does not match makes the record corrupt. Unset: `yyyy-MM-dd` with its lenient forms, and Spark 1.5 day numbers unless enableDateTimeParsingFallback is false.',
     }),
     enableDateTimeParsingFallback: opt(bool(), {
       type: 'boolean',

@@ -212,12 +212,15 @@ function timestampConv(zone: ZoneRules, o: ConvertOptions): Converter {
   }
 }
 
-/** Spark's default DATE reading: yyyy-MM-dd and its lenient forms, or a day number (Spark 1.5). */
-function defaultDate(v: string): unknown {
+/**
+ * Spark's default DATE reading: yyyy-MM-dd and its lenient forms, then, only as the parsing
+ * fallback (JacksonParser: not under enableDateTimeParsingFallback false), a day number (Spark 1.5).
+ */
+function defaultDate(v: string, fallback: boolean): unknown {
   const d = parseDate(v)
   if (d !== null) return d
   // Spark 1.5 stored dates as a day number in a string.
-  if (/^[+-]?\d{1,10}$/.test(v)) {
+  if (fallback && /^[+-]?\d{1,10}$/.test(v)) {
     const n = Number(v)
     if (n >= -2147483648 && n <= 2147483647) return n
   }
@@ -234,7 +237,7 @@ function dateConv(o: ConvertOptions): Converter {
       if (d !== null) return d
       if (!fallback) return MISMATCH
     }
-    return defaultDate(v)
+    return defaultDate(v, fallback)
   }
 }
 

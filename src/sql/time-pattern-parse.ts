@@ -9,20 +9,20 @@
  *   their digits (adjacent value parsing: `yyyyMMdd`);
  * - `S...S` is a fraction of 1 to that many digits (Spark's variable-length second fraction),
  *   cut to microseconds;
- * - `MMM`/`MMMM` month names and `E`/`EEEE` day names in English, `a` AM/PM;
+ * - `MMM`/`MMMM` month names in English, `a` AM/PM; `E` and `F` are refused, as Spark 3.5
+ *   refuses them for parsing (only date_format prints them);
  * - `X`/`XX`/`XXX` offsets (+HHmm, +HHMM, +HH:MM, or Z), `x`... the same with +00 for zero,
  *   `Z`/`ZZ`/`ZZZ` +HHMM, `VV` a zone id;
  * - `[...]` optional sections;
  * - resolution (Spark's toLocalDate/toLocalTime, ResolverStyle.STRICT): missing fields default to
  *   1970-01-01 00:00:00; `h` without `a` is AM; `a` alone is 00:00 or 12:00; an impossible date
- *   (2025-02-30), or a day name that does not match the date, does not parse; a timestamp without
+ *   (2025-02-30) does not parse; a timestamp without
  *   an offset or zone in the pattern is read in the session zone (gap: moved forward; overlap:
  *   the earlier offset, as ZonedDateTime.of).
  * A string that does not parse gives null; the caller decides what that means (from_json: the
  * field is null and the record corrupt).
  */
 import {
-  DAY_NAMES,
   MONTH_NAMES,
   type FieldToken,
   type PatternToken,
@@ -44,7 +44,6 @@ interface Fields {
   minute: number
   second: number
   micros: number
-  dow: number
   offsetMs: number
   zone: ZoneRules | null
 }
@@ -52,7 +51,7 @@ interface Fields {
 type Matcher = (s: string, pos: number, f: Fields) => number
 
 const PARSE_LETTERS =
-  'y yy yyyy, M MM MMM MMMM (and L), d dd, H HH, h hh, m mm, s ss, S to SSSSSSSSS, a, E EEE EEEE, X XX XXX, x xx xxx, Z ZZ ZZZ, VV'
+  'y yy yyyy, M MM MMM MMMM (and L), d dd, H HH, h hh, m mm, s ss, S to SSSSSSSSS, a, X XX XXX, x xx xxx, Z ZZ ZZZ, VV'
 
 function newFields(): Fields {
   return {
@@ -65,7 +64,6 @@ function newFields(): Fields {
     minute: Number.NaN,
     second: Number.NaN,
     micros: Number.NaN,
-    dow: Number.NaN,
     offsetMs: Number.NaN,
     zone: null,
   }
@@ -236,8 +234,16 @@ function fieldMatcher(t: FieldToken, reserved: number, fail: (why: string) => ne
       if (count !== 1) return bad()
       return textMatcher(['AM', 'PM'], (f, i) => (f.ampm = i))
     case 'E':
-      if (count > 4) return bad()
-      return textMatcher(count === 4 ? DAY_NAMES : DAY_NAMES.map((n) => n.slice(0, 3)), (f, i) => (f.dow = i))
+    case 'F':
+      // Spark 3.5 formats these (date_format) but refuses them for parsing: its query fails with
+      // INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION under the EXCEPTION and
+      // CORRECTED policies alike (checked against Spark itself: test/spark/datetime-parity.ts).
+      return fail(
+        `pattern letter '${letter}' at position ${t.at} (${letter === 'E' ? 'day of the week' : 'aligned week of month'}) ` +
+          'cannot be used for parsing: Spark 3.5 refuses it too (its query fails with ' +
+          'INCONSISTENT_BEHAVIOR_CROSS_VERSION.DATETIME_PATTERN_RECOGNITION; only its LEGACY parser reads it, which sluice does not implement). ' +
+          'Write the pattern without it (values that carry a day name cannot be read with a pattern in Spark 3.5 either)',
+      )
     case 'X':
     case 'x':
       if (count > 3) return bad()
@@ -304,7 +310,6 @@ function resolveDate(f: Fields): number {
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
   if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!)) return Number.NaN
   const days = civilToDays(y, m, d)
-  if (!Number.isNaN(f.dow) && (((days + 3) % 7) + 7) % 7 !== f.dow) return Number.NaN
   return days
 }
 

@@ -29,6 +29,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import streaming_test  # noqa: E402
 
+from pyspark.sql import DataFrame  # noqa: E402
 from pyspark.sql.functions import col, expr, from_json  # noqa: E402
 from pyspark.sql.types import BinaryType, LongType, StructField, StructType  # noqa: E402
 
@@ -41,6 +42,14 @@ spark = streaming_test.session(
     }
 )
 spark.sparkContext.setLogLevel("WARN")
+
+
+def json_lines(df):
+    """Each row as Spark's JSON writer prints it: the JVM Dataset's toJSON, collected. Not
+    PySpark's DataFrame.toJSON(), which returns an RDD: an RDD action does not hand the session's
+    runtime SQL conf (spark.conf.set: timeParserPolicy, session time zone) to its tasks, so they
+    would parse and print under the defaults."""
+    return [r[0] for r in DataFrame(df._jdf.toJSON(), spark).collect()]
 
 
 def answer(obj):
@@ -67,7 +76,7 @@ def kafka_read(req):
     for k, v in (req.get("options") or {}).items():
         reader = reader.option(k, v)
     df = reader.load().withColumn("json_data", from_json(col("value").cast("string"), req["schema"]))
-    return {"lines": sorted(df.selectExpr(*req["select"]).toJSON().collect())}
+    return {"lines": sorted(json_lines(df.selectExpr(*req["select"])))}
 
 
 def run_stream(req):
@@ -99,7 +108,7 @@ def handle(req):
             spark.conf.set(k, v)
         return {}
     if op == "from_json":
-        return {"lines": kafka_like_df(req).toJSON().collect()}
+        return {"lines": json_lines(kafka_like_df(req))}
     if op == "write_json":
         kafka_like_df(req).coalesce(1).write.mode("overwrite").json(req["path"])
         return {}
@@ -108,7 +117,7 @@ def handle(req):
     if op == "kafka_read":
         return kafka_read(req)
     if op == "read_json":
-        return {"lines": sorted(spark.read.json(req["path"]).toJSON().collect())}
+        return {"lines": sorted(json_lines(spark.read.json(req["path"])))}
     raise ValueError("unknown op " + op)
 
 
