@@ -341,17 +341,23 @@ class KafkaRealCluster implements KafkaReal {
             configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
           },
         ],
-      }).catch((err: { message?: string; errors?: { message?: string; type?: string }[] }) => {
+      }).catch((err: { message?: string; type?: string; errors?: { message?: string; type?: string }[] }) => {
+        // The topic was created but kafkajs's own wait for its leaders ran out of retries (a
+        // loaded machine): the loop below waits longer.
+        if (leadersPending(err)) return
         const why = (err.errors ?? []).map((e) => `${e.type}: ${e.message}`).join('; ')
         throw new Error(`kafka-real: creating topic ${t.name} failed: ${err.message}${why ? ` (${why})` : ''}`)
       })
       // Every partition has a leader in fresh metadata before the test uses the topic.
-      const deadline = Date.now() + 30_000
+      const deadline = Date.now() + 60_000
       for (;;) {
-        const md = await admin.fetchTopicMetadata({ topics: [t.name] })
-        const parts = md.topics[0]?.partitions ?? []
+        const md = await admin.fetchTopicMetadata({ topics: [t.name] }).catch((err: unknown) => {
+          if (leadersPending(err)) return null
+          throw err
+        })
+        const parts = md?.topics[0]?.partitions ?? []
         if (parts.length === (t.partitions ?? 1) && parts.every((p) => p.leader >= 0)) break
-        if (Date.now() > deadline) throw new Error(`kafka-real: topic ${t.name} has no leaders after 30 s`)
+        if (Date.now() > deadline) throw new Error(`kafka-real: topic ${t.name} has no leaders after 60 s`)
         await new Promise((r) => setTimeout(r, 100))
       }
     } finally {
@@ -567,4 +573,15 @@ function randomClusterId(): string {
     const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url')
     if (!id.startsWith('-')) return id
   }
+}
+
+/** A kafkajs error (or the one it wraps after its retries) saying a new topic's leaders are not known yet. */
+function leadersPending(err: unknown): boolean {
+  let e = err as { type?: string; message?: string; cause?: unknown; originalError?: unknown } | undefined
+  for (let i = 0; i < 5 && e; i++) {
+    if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE') return true
+    if (/does not host this topic-partition|no leader/i.test(e.message ?? '')) return true
+    e = (e.cause ?? e.originalError) as typeof e
+  }
+  return false
 }
