@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander'
 import { LOADGEN_FLAGS, type LoadgenFlags, type LoadgenProgress, type LoadgenResult, loadgenOptionsFromFlags, runLoadgen } from '../loadgen/index.js'
+import { loadJob } from '../config/index.js'
 import { addFlags, examples } from './flags.js'
 
 const EXAMPLES = [
@@ -16,6 +17,7 @@ const EXAMPLES = [
   `sluice loadgen --bootstrap k:9092 --topic t --count 1e5 --template '{"id":{"$seq":true},"level":{"$enum":["info","warn"]},"message":{"$message":true}}'`,
   'sluice loadgen --bootstrap k:9092 --topic t --count 100000 --key-mode hot --hot-keys 3 --malformed 0.01 --compression gzip',
   'sluice loadgen --bootstrap k:9092 --topic t --count 100000 --midnight-zone Europe/Berlin --out-of-order 600',
+  'sluice loadgen --job job.yaml --topic load-test --rate 5000 --duration 120   # the job\'s brokers, TLS and SASL',
 ]
 
 function fmt(n: number): string {
@@ -35,7 +37,9 @@ function summaryLine(r: LoadgenResult): string {
 }
 
 export async function loadgenCommand(flags: LoadgenFlags): Promise<number> {
-  const options = loadgenOptionsFromFlags(flags)
+  const jobFile = typeof flags.job === 'string' ? flags.job : undefined
+  const job = jobFile === undefined ? undefined : (await loadJob(jobFile)).source
+  const options = loadgenOptionsFromFlags(flags, job === undefined ? undefined : { bootstrapServers: job.bootstrapServers, security: job.kafka.security ?? null })
   const tty = process.stderr.isTTY === true
   const mode = options.progress === 'auto' ? (tty ? 'line' : 'json') : options.progress
   const ac = new AbortController()

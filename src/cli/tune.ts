@@ -108,6 +108,7 @@ export async function tuneCommand(file: string, flags: TuneFlags): Promise<numbe
     const report = await runTune({
       job,
       bootstrap: embedded === undefined ? job.source.bootstrapServers : embedded.kafka.bootstrap.split(','),
+      security: embedded === undefined ? (job.source.kafka.security ?? null) : null,
       rate,
       latencyBudgetSec: positive('latency-budget', flags.latencyBudget, 10),
       cellSeconds: positive('cell-seconds', flags.cellSeconds, 20),

@@ -11,6 +11,7 @@
 import { Command, CommanderError } from 'commander'
 import { addFlags, type FlagSpec } from '../cli/flags.js'
 import { SluiceError } from '../errors.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import { CODECS, type CodecName } from './codecs.js'
 import { profiles } from './profile.js'
 
@@ -21,6 +22,8 @@ export type ProgressMode = 'auto' | 'line' | 'json' | 'off'
 export interface LoadgenOptions {
   /** Broker addresses, `host:port`. */
   bootstrap: string[]
+  /** TLS and SASL of the connections (a job's source.kafka.security, plain data); null = PLAINTEXT. */
+  security?: KafkaSecuritySpec | null | undefined
   topic: string
   /** Partition count to create the topic with when it is missing; when the topic exists it
    * must match. Undefined: use the existing topic as is, or create it with 4 partitions. */
@@ -102,7 +105,8 @@ export const loadgenDefaults = {
 
 /** The flags of `sluice loadgen`, in --help order. */
 export const LOADGEN_FLAGS: readonly FlagSpec[] = [
-  { flags: '--bootstrap <hosts>', help: 'brokers, host:port[,host:port...] (required)' },
+  { flags: '--bootstrap <hosts>', help: 'brokers, host:port[,host:port...] (required unless --job names them)' },
+  { flags: '--job <file>', help: "connect as this job file's source does: its brokers (unless --bootstrap) and its TLS and SASL options (kafka.security.protocol, kafka.ssl.*, kafka.sasl.*)" },
   { flags: '--topic <name>', help: 'topic to produce to (required)' },
   { flags: '--partitions <n>', help: `create the topic with N partitions when missing; must match when it exists (default ${DEFAULT_PARTITIONS} when created)` },
   { flags: '--count <n>', help: 'produce N records, then stop' },
@@ -191,15 +195,21 @@ export function validateLoadgenOptions(o: LoadgenOptions): LoadgenOptions {
   return o
 }
 
-/** Turns commander's values for LOADGEN_FLAGS into validated options. */
-export function loadgenOptionsFromFlags(values: LoadgenFlags): LoadgenOptions {
+/** What --job contributes: the job's brokers and connection security. */
+export interface LoadgenJobSource {
+  bootstrapServers: string[]
+  security: KafkaSecuritySpec | null
+}
+
+/** Turns commander's values for LOADGEN_FLAGS into validated options (`job`: what --job loaded). */
+export function loadgenOptionsFromFlags(values: LoadgenFlags, job?: LoadgenJobSource): LoadgenOptions {
   const str = (k: string): string | undefined => {
     const v = values[k]
     return Array.isArray(v) ? v[v.length - 1] : v
   }
-  const bootstrap = str('bootstrap')
+  const bootstrap = str('bootstrap') ?? job?.bootstrapServers.join(',')
   const topic = str('topic')
-  if (bootstrap === undefined) throw badArg('bootstrap', 'is required: name the brokers, e.g. --bootstrap 127.0.0.1:9092')
+  if (bootstrap === undefined) throw badArg('bootstrap', 'is required: name the brokers, e.g. --bootstrap 127.0.0.1:9092, or pass --job with a job file')
   if (topic === undefined) throw badArg('topic', 'is required: name the topic to produce to')
   const int = (k: string, flag: string, min: number): number | undefined => number(flag, str(k), { min, integer: true })
   const float = (k: string, flag: string, min: number, max?: number): number | undefined => number(flag, str(k), { min, integer: false, ...(max === undefined ? {} : { max }) })
@@ -207,6 +217,7 @@ export function loadgenOptionsFromFlags(values: LoadgenFlags): LoadgenOptions {
   const h = values.header
   return validateLoadgenOptions({
     bootstrap: bootstrap.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    security: job?.security ?? null,
     topic,
     partitions: int('partitions', 'partitions', 1),
     rate: float('rate', 'rate', 0) ?? d.rate,

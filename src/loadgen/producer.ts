@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, type Message, type Producer, logLevel } from 'kafkajs'
+import { kafkajsSecurity } from '../kafka-admin/security.js'
 import { useCodec } from './codecs.js'
 import type { LoadgenOptions } from './options.js'
 import type { RateSchedule } from './rate-profile.js'
@@ -101,6 +102,7 @@ export function createProducer(options: LoadgenOptions, clientSuffix: string): {
   const kafka = new Kafka({
     clientId: `${options.clientId}${clientSuffix}`,
     brokers: options.bootstrap,
+    ...kafkajsSecurity(options.security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },

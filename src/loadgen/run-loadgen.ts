@@ -20,6 +20,8 @@ import { Worker } from 'node:worker_threads'
 import { Kafka, logLevel, type LogEntry } from 'kafkajs'
 import type { Logger } from 'pino'
 import { SluiceError } from '../errors.js'
+import { kafkajsSecurity, kafkajsSecurityError, probeSecurity } from '../kafka-admin/security.js'
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import { type LoadgenInput, type LoadgenOptions, resolveLoadgenOptions } from './options.js'
 import { recordFactory, type RunPlan, scheduleOf, sliceInput } from './plan.js'
 import { createProducer, runSlice, type SliceDelta, SliceStats } from './producer.js'
@@ -105,7 +107,9 @@ function runIdFor(seed: number | undefined): string {
   return x.toString(16).padStart(8, '0')
 }
 
-function wrapConnectError(err: unknown, bootstrap: string[]): SluiceError {
+function wrapConnectError(err: unknown, bootstrap: string[], security?: KafkaSecuritySpec | null): SluiceError {
+  const auth = kafkajsSecurityError(bootstrap, security, err)
+  if (auth !== null) return auth
   const reason = err instanceof Error ? err.message : String(err)
   return new SluiceError('SLUICE_LOADGEN_CONNECT', `loadgen: cannot reach Kafka at ${bootstrap.join(',')}: ${reason}; check --bootstrap and that the brokers are up`, {
     cause: err,
@@ -158,7 +162,7 @@ async function inProcessSlice(options: LoadgenOptions, partitions: number, signa
   try {
     await producer.connect()
   } catch (err) {
-    throw wrapConnectError(err, options.bootstrap)
+    throw wrapConnectError(err, options.bootstrap, options.security)
   }
   const stats = new SliceStats(partitions)
   let resolveDone!: () => void
@@ -191,7 +195,7 @@ async function workerSlice(options: LoadgenOptions, partitions: number, slice: n
         void worker.terminate()
         resolveDone()
       } else if (m.type === 'error') {
-        const err = wrapConnectError(new Error(m.message), options.bootstrap)
+        const err = wrapConnectError(new Error(m.message), options.bootstrap, options.security)
         fail(err)
         rejectDone(err)
         void worker.terminate()
@@ -219,12 +223,17 @@ function dueOf(o: LoadgenOptions, schedule: RateSchedule | null, durationSec: nu
 
 /** Makes sure the topic exists (creating it when missing); returns its partition count. */
 async function prepareTopic(options: LoadgenOptions, hooks: LoadgenHooks): Promise<{ partitions: number; created: boolean }> {
-  const kafka = new Kafka({ clientId: options.clientId, brokers: options.bootstrap, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(hooks.logger), connectionTimeout: 3000, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } })
+  const kafka = new Kafka({ clientId: options.clientId, brokers: options.bootstrap, ...kafkajsSecurity(options.security), logLevel: logLevel.WARN, logCreator: kafkaLogCreator(hooks.logger), connectionTimeout: 3000, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } })
+  // TLS or SASL: one handshake with sluice's own client first, so that a wrong password or an
+  // untrusted certificate is one clear paragraph (as at a job's start), not kafkajs' retries.
+  if (options.security != null && options.security.protocol !== 'PLAINTEXT') {
+    await probeSecurity(options.bootstrap, options.clientId, 10_000, options.security)
+  }
   const admin = kafka.admin()
   try {
     await admin.connect()
   } catch (err) {
-    throw wrapConnectError(err, options.bootstrap)
+    throw wrapConnectError(err, options.bootstrap, options.security)
   }
   try {
     return await ensureTopic(admin, options.topic, options.partitions, hooks.createTopic)

@@ -22,6 +22,7 @@
  * then the fewest writers and the smallest batch cap; headroom = min(capacity,
  * maxOffsetsPerTrigger / trigger) / rate.
  */
+import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
 import type { JobConfig } from '../config/types.js'
 import { createLogger } from '../log.js'
 import { StreamingQuery } from '../query/index.js'
@@ -53,6 +54,8 @@ export interface TuneRow extends TuneCell {
 export interface TuneOptions {
   job: JobConfig
   bootstrap: string[]
+  /** TLS and SASL of the load generator's connections (the job's own, unless --embedded). */
+  security?: KafkaSecuritySpec | null
   rate: number
   latencyBudgetSec: number
   cellSeconds: number
@@ -208,7 +211,8 @@ async function runCell(o: TuneOptions, cell: TuneCell, index: number, run: strin
   const hooks = o.createTopic === undefined ? {} : { createTopic: o.createTopic }
   const bootstrap = o.bootstrap
   // A few warm-up records: the cell is measured once its query has started and written a batch.
-  await runLoadgen({ bootstrap, topic, partitions: o.partitions, count: PRIME_RECORDS, seed: 1000 + index }, undefined, hooks)
+  const security = o.security ?? null
+  await runLoadgen({ bootstrap, security, topic, partitions: o.partitions, count: PRIME_RECORDS, seed: 1000 + index }, undefined, hooks)
   const query = new StreamingQuery(cellJob(o.job, cell, topic, `${run}/${index}`), { logger: createLogger({ level: 'warn', destination: process.stderr }) })
   let batches: StreamingQueryProgress[] = []
   let processed = 0
@@ -224,7 +228,7 @@ async function runCell(o: TuneOptions, cell: TuneCell, index: number, run: strin
     batches = []
     processed = 0
     const result = await runLoadgen(
-      { bootstrap, topic, rate: o.rate, durationSec: o.cellSeconds, recordBytes: o.recordBytes, seed: index + 1, rateTolerance: 1 },
+      { bootstrap, security, topic, rate: o.rate, durationSec: o.cellSeconds, recordBytes: o.recordBytes, seed: index + 1, rateTolerance: 1 },
       undefined,
       { onProgress: (p) => o.onTick?.(index, Math.round(p.elapsedMs / 1000), p.produced, processed) },
     )

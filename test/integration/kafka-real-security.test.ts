@@ -245,6 +245,30 @@ describe('misconfigurations stop the query at once with one paragraph naming the
   }
 })
 
+test('sluice loadgen --job produces over the job\'s SASL_SSL listener; a wrong password stops it with the job\'s error', { timeout: 120_000 }, async () => {
+  const scram = (password: string) => [
+    'kafka.security.protocol: SASL_SSL',
+    'kafka.sasl.mechanism: SCRAM-SHA-512',
+    `kafka.sasl.jaas.config: '${SCRAM_MODULE} required username="${SCRAM_USER}" password="${password}";'`,
+    truststore(),
+  ]
+  const good = join(dir, 'loadgen-good.yaml')
+  await writeFile(good, jobYaml('loadgen-good', listener('SASLSSL'), scram('${SCRAM_PASSWORD}')))
+  await kafka.createTopic({ name: 'secured-load', partitions: 2 })
+  const r = await runCli(['loadgen', '--job', good, '--topic', 'secured-load', '--count', '500', '--progress', 'off'], env, 90_000)
+  outputs.push(r.stdout, r.stderr)
+  assert.equal(r.code, 0, r.stderr)
+  // Read back over the broker's PLAINTEXT listener: every record arrived.
+  assert.equal((await readTopicWithKcat(kafka.bootstrap, 'secured-load')).length, 500)
+
+  const bad = join(dir, 'loadgen-bad.yaml')
+  await writeFile(bad, jobYaml('loadgen-bad', listener('SASLSSL'), scram('not-the-password')))
+  const failed = await runCli(['loadgen', '--job', bad, '--topic', 'secured-load', '--count', '10', '--progress', 'off'], env, 90_000)
+  assert.notEqual(failed.code, 0)
+  assert.match(failed.stderr, /SCRAM-SHA-512 authentication failed.*\[SLUICE_KAFKA_AUTH_FAILED\]/s)
+  assert.ok(!/not-the-password|scram-pw/.test(failed.stderr + failed.stdout), 'a secret in the output')
+})
+
 test('a long-lived connection re-authenticates before its session ends (KIP-368)', { timeout: 60_000 }, async () => {
   const [host, port] = listener('SASLPLAIN').split(':') as [string, string]
   const security: KafkaSecuritySpec = { protocol: 'SASL_PLAINTEXT', tls: null, sasl: { mechanism: 'SCRAM-SHA-512', username: SCRAM_USER, password: SCRAM_PASSWORD } }

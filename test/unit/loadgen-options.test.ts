@@ -48,6 +48,7 @@ test('parses every option, both --name value and --name=value', () => {
   ])
   assert.deepEqual(o, {
     bootstrap: ['127.0.0.1:9092', '127.0.0.1:9093'],
+    security: null,
     topic: 'events',
     partitions: 8,
     rate: 2500.5,
