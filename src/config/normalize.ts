@@ -275,6 +275,10 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
        * shared equally by the tasks that can run at once), before open files are cut.
        */
       writerMemoryBytes: sink.writerMemory,
+      /** Spark's maxRecordsPerFile (the sink option, else conf spark.sql.files.maxRecordsPerFile); 0: no limit. */
+      maxRecordsPerFile: Math.max(0, sink.maxRecordsPerFile ?? conf['spark.sql.files.maxRecordsPerFile'] ?? 0),
+      /** sink.targetFileSize in bytes; 0: none (src/worker/file-roller.ts). */
+      targetFileSize: sink.targetFileSize ?? 0,
       /** The sink option `retention` (TTL of `_spark_metadata` entries, applied when the log compacts); undefined: forever. */
       retentionMs: sink.retention,
       /** Compaction of closed partition directories (src/commit/compaction.ts); null: off. */

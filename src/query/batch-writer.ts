@@ -240,6 +240,9 @@ export class BatchWriter {
       compression: c.sink.compression,
       writeEmptyFile,
       memoryBytes,
+      maxRecordsPerFile: c.sink.maxRecordsPerFile,
+      targetFileSize: c.sink.targetFileSize,
+      lineSep: c.sink.lineSep,
     }
   }
 

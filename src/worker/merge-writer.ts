@@ -5,7 +5,9 @@
  * and at the end records the keys about to appear in an intent file in the checkpoint (so a re-run
  * can remove them) and closes the files (they become visible). Files are named
  * `part-<writer>-<attempt>-c<k>` (types.ts dataFileName): at most one per directory, the next
- * `-c001` only when the memory bound or the open-file cap forces a cut.
+ * `-c001` only when the memory bound or the open-file cap forces a cut, or when the file reached
+ * `maxRecordsPerFile` or `targetFileSize` (file-roller.ts: the cut decision, a block split at a
+ * row boundary where needed).
  *
  * It runs where the blocks arrive: on the coordinator thread for the pool (query/batch-writer.ts),
  * or in the reader's own thread (writer-task.ts runWriterTask). Blocks are appended one at a time
@@ -23,6 +25,7 @@ import type { Store, StoreSpec } from '../storage/types.js'
 import { MemoryAccount, pickLeastRecentlyUsed } from './memory-account.js'
 import { INITIAL_BYTES, PartitionFile } from './partition-file.js'
 import type { Codec } from './compressors.js'
+import { FileRoller, jsonLineLocator, type RowLocator } from './file-roller.js'
 import { dataFileName, type WriterSpec, type WrittenFile } from './types.js'
 
 /**
@@ -62,11 +65,16 @@ export class MergeWriter {
   /** The chain of appends and closes: one at a time. */
   #chain: Promise<void> = Promise.resolve()
   #failure: unknown = undefined
+  /** maxRecordsPerFile / targetFileSize (file-roller.ts) and where the blocks' rows end. */
+  #roller: FileRoller
+  #rows: RowLocator
 
   constructor(spec: WriterSpec) {
     this.spec = spec
     this.#output = storeFor(spec.output)
     this.#codec = spec.compression
+    this.#roller = new FileRoller({ maxRecordsPerFile: spec.maxRecordsPerFile ?? 0, targetFileSize: spec.targetFileSize ?? 0, compressed: spec.compression !== 'none' })
+    this.#rows = jsonLineLocator(spec.lineSep ?? '\n')
   }
 
   /** The most memory the writer's files held allocated at once. */
@@ -117,13 +125,25 @@ export class MergeWriter {
   }
 
   async #append(dir: string, bytes: Uint8Array, rows: number): Promise<void> {
-    let file = this.#files.get(dir)
-    if (file === undefined) {
-      if (this.#mustMakeRoom()) await this.#relieve()
-      file = this.#open(dir)
+    for (;;) {
+      let file = this.#files.get(dir)
+      if (file === undefined) {
+        if (this.#mustMakeRoom()) await this.#relieve()
+        file = this.#open(dir)
+      }
+      file.lastUsed = ++this.#useCounter
+      if (!this.#roller.active) {
+        await file.appendBytes(bytes, rows)
+        break
+      }
+      // maxRecordsPerFile / targetFileSize: the part of the block this file takes, then the next file.
+      const take = this.#roller.take(file, bytes, rows, this.#rows)
+      await file.appendBytes(take.bytes === bytes.byteLength ? bytes : bytes.subarray(0, take.bytes), take.rows)
+      if (take.full || this.#roller.isFull(file)) await this.#closeFiles([dir])
+      if (take.rows >= rows) break
+      bytes = bytes.subarray(take.bytes)
+      rows -= take.rows
     }
-    file.lastUsed = ++this.#useCounter
-    await file.appendBytes(bytes, rows)
     if (this.#account.used > this.spec.memoryBytes) await this.#relieve()
   }
 

@@ -124,6 +124,12 @@ export interface WriterSpec {
   writeEmptyFile: boolean
   /** Budget for what the writer's open files hold allocated (see memory-account.ts). */
   memoryBytes: number
+  /** Spark's maxRecordsPerFile (file-roller.ts); 0 or absent: no limit. */
+  maxRecordsPerFile?: number | undefined
+  /** sink.targetFileSize in bytes as stored (file-roller.ts); 0 or absent: none. */
+  targetFileSize?: number | undefined
+  /** sink.lineSep: what ends each row of the blocks (default \n). */
+  lineSep?: string | undefined
 }
 
 export interface WriterTask {

@@ -74,6 +74,8 @@ const expected: JobConfig = {
     minBatchesToRetain: 100,
     allowCheckpointMismatch: false,
     writerMemoryBytes: 256 * 1024 * 1024,
+    maxRecordsPerFile: 0,
+    targetFileSize: 0,
     attemptCleanupDelayMs: 600_000,
     retentionMs: undefined,
     compaction: null,
