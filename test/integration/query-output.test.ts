@@ -1,12 +1,12 @@
 /**
  * Output options through the real CLI, with `file://` for BOTH the output path and the
  * checkpoint (file:// end to end): gzip, PERMISSIVE with a corrupt-record column, FAILFAST,
- * coalesce, no partitionBy, Hive escaping of partition values, and writerMemory cuts
- * (spark-compat.md §3, §7). Output is read back independently (LocalOutputReader).
+ * coalesce, no partitionBy, Hive escaping of partition values, writerMemory cuts and
+ * maxRecordsPerFile cuts, also across a re-run (spark-compat.md §3, §7). Output is read back independently (LocalOutputReader).
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
 import { after, before, test } from 'node:test'
 import {
   assertExactlyOnce,
@@ -193,4 +193,73 @@ test('sink.writerMemory: 1MB cuts files (-c001) and still writes every row exact
   const files = (await listFiles(join(d, 'out'))).filter((f) => !f.startsWith('_'))
   assert.ok(files.some((f) => /-c001\.json$/.test(f)), `a file was cut: ${files.join(', ')}`)
   await checkAll(join(d, 'out'), 'wm')
+})
+
+/**
+ * Puts batch `id` back in the state a kill leaves after its files were completed and before
+ * `_spark_metadata/N`: the files stay, listed in intent files (as the merge writers write them
+ * before completing), and neither `_spark_metadata/N` nor `commits/N` exists. Returns the keys.
+ */
+async function uncommit(d: string, id: number): Promise<string[]> {
+  const out = join(d, 'out')
+  const keys = (await filesPerBatch(out)).get(id)!.map((p) => relative(out, p))
+  const byAttempt = new Map<string, string[]>()
+  for (const k of keys) {
+    const m = /part-(\d{5})-([0-9a-f-]{36})-c\d{3}/.exec(k)!
+    const at = `${m[2]}/${m[1]}-0.json`
+    byAttempt.set(at, [...(byAttempt.get(at) ?? []), k])
+  }
+  for (const [at, list] of byAttempt) {
+    const file = join(d, 'checkpoint', 'sluice', 'intents', String(id), at)
+    await mkdir(dirname(file), { recursive: true })
+    const [attempt, writer] = [at.split('/')[0]!, Number(at.split('/')[1]!.slice(0, 5))]
+    await writeFile(file, JSON.stringify({ batchId: id, attempt, writer, keys: list }))
+  }
+  await unlink(join(out, '_spark_metadata', String(id)))
+  await unlink(join(d, 'checkpoint', 'commits', String(id)))
+  return keys
+}
+
+/** Rows per file, per directory, sorted: the shape of a batch's files whatever their attempt id. */
+async function shape(out: string, keys: string[]): Promise<Record<string, number[]>> {
+  const s: Record<string, number[]> = {}
+  for (const k of keys) {
+    const rows = (await readFile(join(out, k), 'utf8')).split('\n').filter((l) => l !== '').length
+    ;(s[dirname(k)] ??= []).push(rows)
+  }
+  for (const v of Object.values(s)) v.sort((a, b) => b - a)
+  return s
+}
+
+test('sink.maxRecordsPerFile: 250 cuts every directory into files of exactly 250 rows (-c001, …), all in _spark_metadata; a re-run after a kill writes the same files again', { timeout: 90_000 }, async () => {
+  await loadgen(stack, 'mr', 2, 3000, ['--time-span-hours', '2'])
+  const d = join(dir, 'mr')
+  const job = fileJob({ name: 'mr', dir: d, topic: 'mr', extra: PARTITIONED, sink: { coalesce: 1, maxRecordsPerFile: 250, partitionBy: ['dt', 'dth'] } })
+  const first = await drain('mr', job)
+  assert.equal(first.code, 0, first.stderr)
+  const out = join(d, 'out')
+  const keys = (await filesPerBatch(out)).get(0)!.map((p) => relative(out, p))
+  const before = await shape(out, keys)
+  assert.ok(Object.keys(before).length >= 2, `several directories: ${JSON.stringify(before)}`)
+  for (const [dd, rows] of Object.entries(before)) {
+    assert.ok(rows.length >= 2, `${dd} was cut: ${rows.join(', ')}`)
+    assert.ok(rows.slice(0, -1).every((n) => n === 250) && rows.at(-1)! <= 250 && rows.at(-1)! > 0, `${dd}: ${rows.join(', ')}`)
+  }
+  const suffixes = (ks: string[]): string[] => ks.map((k) => k.replace(/-[0-9a-f-]{36}-/, '-<attempt>-')).sort()
+  assert.deepEqual(
+    (await listFiles(out)).filter((f) => !f.startsWith('_')).sort(),
+    [...keys].sort(),
+    'a plain listing sees exactly the files _spark_metadata lists',
+  )
+  await checkAll(out, 'mr')
+
+  const killed = await uncommit(d, 0)
+  const rerun = await drain('mr', job)
+  assert.equal(rerun.code, 0, rerun.stderr)
+  const again = (await filesPerBatch(out)).get(0)!.map((p) => relative(out, p))
+  assert.equal(again.filter((k) => killed.includes(k)).length, 0, 'the re-run is a new attempt (its own file names)')
+  assert.deepEqual(suffixes(again), suffixes(killed), 'the same files: directory, writer and -cNNN')
+  assert.deepEqual(await shape(out, again), before, 'with the same rows per file')
+  assert.deepEqual((await listFiles(out)).filter((f) => !f.startsWith('_')).sort(), [...again].sort(), "the killed attempt's files are gone")
+  await checkAll(out, 'mr')
 })
