@@ -196,6 +196,13 @@ export const sinkSchema = z
           'PERMISSIVE keeps malformed records as nulls (+ corrupt column); FAILFAST stops the batch; DROPMALFORMED leaves malformed records (bad JSON, or a field that does not fit its type) out of the output, as Spark\'s JSON source does (Spark\'s from_json itself refuses this mode). Malformed records are counted in sluice_corrupt_records_total in every mode.',
       },
     ),
+    badRecordsPath: opt(location, {
+      type: 'location',
+      default: 'none',
+      spark: "option('badRecordsPath') (Databricks)",
+      description:
+        'Where records whose value from_json cannot parse go, as Databricks does: one JSON line each (`topic`, `partition`, `offset`, `timestamp`, `timestampType`, `key`, `record` = the value as text, `reason`) in `<badRecordsPath>/batchId=N/part-<writer>-<queryId>.json`, written in the same batch before it commits, exactly once (a re-run of the batch rewrites the same files; docs/architecture.md, "Bad records"). With it set, malformed records are left out of the output and the batch goes on in every `mode`, FAILFAST included. Counted in sluice_bad_records_total. May be the output\'s bucket, but not inside `path` or `checkpointLocation`.',
+    }),
     columnNameOfCorruptRecord: def(text('_corrupt_record'), '_corrupt_record', {
       type: 'string',
       default: '_corrupt_record',

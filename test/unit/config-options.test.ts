@@ -174,6 +174,7 @@ describe('sink options', () => {
       lineSep: '\r\n',
       mode: 'FAILFAST',
       columnNameOfCorruptRecord: 'bad',
+      badRecordsPath: undefined,
       compactInterval: 10,
       minBatchesToRetain: 100,
       allowCheckpointMismatch: true,
@@ -206,6 +207,15 @@ describe('sink options', () => {
     assert.equal(parse(job({ sink: { maxRecordsPerFile: -1 } })).sink.maxRecordsPerFile, 0)
     assert.equal(parse(job({ conf: { 'spark.sql.files.maxRecordsPerFile': 2000 } })).sink.maxRecordsPerFile, 2000)
     assert.equal(parse(job({ sink: { maxRecordsPerFile: 0 }, conf: { 'spark.sql.files.maxRecordsPerFile': 2000 } })).sink.maxRecordsPerFile, 0)
+  })
+
+  test('badRecordsPath is a location', () => {
+    assert.deepEqual(parse(job({ sink: { badRecordsPath: 's3a://bucket-bad/bad/' } })).sink.badRecordsPath, {
+      scheme: 's3a',
+      bucket: 'bucket-bad',
+      prefix: 'bad/',
+      original: 's3a://bucket-bad/bad/',
+    })
   })
 
   test('compression uncompressed means none', () => {

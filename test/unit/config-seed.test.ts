@@ -70,6 +70,7 @@ const expected: JobConfig = {
     lineSep: '\n',
     mode: 'PERMISSIVE',
     columnNameOfCorruptRecord: '_corrupt_record',
+    badRecordsPath: undefined,
     compactInterval: 10,
     minBatchesToRetain: 100,
     allowCheckpointMismatch: false,
