@@ -20,6 +20,7 @@
  */
 import { intentKey, serializeIntent } from '../commit/intents.js'
 import { OwnerLease } from '../commit/owner-lease.js'
+import { SluiceError } from '../errors.js'
 import { createStore } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { MemoryAccount, pickLeastRecentlyUsed } from './memory-account.js'
@@ -159,7 +160,9 @@ export class MergeWriter {
 
   async #appendBad(bytes: Uint8Array, rows: number): Promise<void> {
     const b = this.spec.badRecords
-    if (b === undefined) throw new Error('a bad-records block arrived at a writer without sink.badRecordsPath')
+    if (b === undefined) {
+      throw new SluiceError('SLUICE_INTERNAL', `writer ${this.spec.writer} of batch ${this.spec.batchId} got bad records but has no sink.badRecordsPath; this is a bug in sluice, please report it.`)
+    }
     this.#bad ??= new PartitionFile(storeFor(b.store), b.key, 'none', this.#account)
     await this.#bad.appendBytes(bytes, rows)
   }
