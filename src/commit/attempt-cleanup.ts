@@ -2,7 +2,7 @@
  * Removing what attempts of a batch made visible, by their intent files (see intents.ts):
  *
  * - before a re-run of an uncommitted batch: every key any attempt listed (nothing of the batch is
- *   committed, so nothing listed may stay);
+ *   committed, so nothing listed may stay), bad-records files (sink.badRecordsPath) included;
  * - after a batch is committed (`commits/N` written), for every batch ≤ N that still has intent
  *   files: every listed key that `_spark_metadata` does not name. That removes the attempts that
  *   lost (a fenced process's late uploads, an attempt interrupted by a retriable error) and leaves
@@ -20,6 +20,8 @@ import { INTENTS_DIR, intentPrefix, parseIntent, parseIntentKey } from './intent
 export interface CleanupStores {
   checkpoint: Store
   output: Store
+  /** sink.badRecordsPath's store, where the intents' `badRecords` keys live. */
+  badRecords?: Store | undefined
   log: Logger
   /** Intent files swept before by this process (their repeats are not logged again). */
   swept: Set<string>
@@ -29,13 +31,15 @@ function where(store: Store, key: string): string {
   return `${store.location.original.replace(/\/?$/, '/')}${key}`
 }
 
-async function listedKeys(s: CleanupStores, intentKeys: string[]): Promise<Set<string>> {
+async function listedKeys(s: CleanupStores, intentKeys: string[], bad?: Set<string>): Promise<Set<string>> {
   const keys = new Set<string>()
   const bodies = await Promise.all(intentKeys.map((k) => s.checkpoint.get(k)))
   for (let i = 0; i < intentKeys.length; i++) {
     const body = bodies[i]
     if (body === null || body === undefined) continue
-    for (const k of parseIntent(body, where(s.checkpoint, intentKeys[i]!)).keys) keys.add(k)
+    const intent = parseIntent(body, where(s.checkpoint, intentKeys[i]!))
+    for (const k of intent.keys) keys.add(k)
+    for (const k of intent.badRecords ?? []) bad?.add(k)
   }
   return keys
 }
@@ -47,10 +51,13 @@ async function listedKeys(s: CleanupStores, intentKeys: string[]): Promise<Set<s
 export async function removeAttempts(s: CleanupStores, batchId: number): Promise<number> {
   const intents = (await s.checkpoint.list(intentPrefix(batchId))).map((o) => o.key)
   if (intents.length === 0) return 0
-  const keys = await listedKeys(s, intents)
+  const bad = new Set<string>()
+  const keys = await listedKeys(s, intents, bad)
   await s.output.delete([...keys])
-  s.log.info({ batchId, removedFiles: keys.size }, 'removed the files of an earlier attempt of this batch')
-  return keys.size
+  // Bad-records files (sink.badRecordsPath): the re-run writes them again under the same names.
+  if (bad.size > 0 && s.badRecords !== undefined) await s.badRecords.delete([...bad])
+  s.log.info({ batchId, removedFiles: keys.size, removedBadRecordFiles: bad.size }, 'removed the files of an earlier attempt of this batch')
+  return keys.size + bad.size
 }
 
 /** What `_spark_metadata` names as committed for a batch: the URIs of its files. */

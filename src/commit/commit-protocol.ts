@@ -52,6 +52,8 @@ export interface CommitProtocolOptions {
   log: Logger
   /** How long the intent files of losing attempts stay swept (default 10 min, see attempt-cleanup.ts). */
   lingerMs?: number
+  /** sink.badRecordsPath's store: intents' `badRecords` keys are removed there before a re-run. */
+  badRecords?: Store | undefined
 }
 
 /** Where the query goes on after reading the logs. Offsets as stored (Kafka JSON). */
@@ -80,7 +82,7 @@ export class CommitProtocol {
     this.checkpoint = new CheckpointLog(o.checkpoint)
     this.sinkLog = new FileSinkLog(o.output, { compactInterval: o.compactInterval, retentionMs: o.retentionMs })
     this.lease = new OwnerLease(o.checkpoint, o.runId)
-    this.#stores = { checkpoint: o.checkpoint, output: o.output, log: o.log, swept: new Set() }
+    this.#stores = { checkpoint: o.checkpoint, output: o.output, badRecords: o.badRecords, log: o.log, swept: new Set() }
   }
 
   /**

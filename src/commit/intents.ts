@@ -7,6 +7,10 @@
  *   <checkpoint>/sluice/intents/<batchId>/<attempt>/<writer, 5 digits>-<seq>.json
  *   {"batchId":N,"attempt":"…","writer":W,"keys":["dt=…/part-…-c000.json", …]}
  *
+ * and, with sink.badRecordsPath, in a writer's last intent `"badRecords":["batchId=N/part-…json"]`:
+ * keys relative to badRecordsPath (src/worker/bad-records.ts), removed before a re-run like `keys`
+ * but never by the sweep after the commit (their names do not depend on the attempt).
+ *
  * `attempt` is the attempt's file UUID (see attemptUuid): every attempt of a batch writes its own
  * keys and its own intent files, so no two attempts ever share a key. Checkpoints written before
  * attempts existed hold `sluice/intents/<batchId>/<writer>-<seq>.json`; those still parse, with
@@ -33,6 +37,8 @@ export interface Intent {
   writer: number
   /** Output keys (relative to the output path) the writer made, or was about to make, visible. */
   keys: string[]
+  /** Bad-records keys (relative to sink.badRecordsPath) the writer made, or was about to make, visible. */
+  badRecords?: string[] | undefined
 }
 
 const pad5 = (n: number): string => String(n).padStart(5, '0')
@@ -56,7 +62,8 @@ export function parseIntentKey(key: string): IntentKey | null {
 }
 
 export function serializeIntent(i: Intent): string {
-  return JSON.stringify({ batchId: i.batchId, attempt: i.attempt, writer: i.writer, keys: i.keys })
+  const bad = i.badRecords !== undefined && i.badRecords.length > 0 ? { badRecords: i.badRecords } : {}
+  return JSON.stringify({ batchId: i.batchId, attempt: i.attempt, writer: i.writer, keys: i.keys, ...bad })
 }
 
 /** Parses an intent file; SLUICE_CHECKPOINT_CORRUPT naming the file when it is damaged. */
@@ -77,6 +84,7 @@ export function parseIntent(body: Buffer, where: string): Intent {
     attempt: typeof o.attempt === 'string' ? o.attempt : '',
     writer: typeof o.writer === 'number' ? o.writer : -1,
     keys: o.keys,
+    badRecords: Array.isArray(o.badRecords) ? o.badRecords.filter((k): k is string => typeof k === 'string') : undefined,
   }
 }
 

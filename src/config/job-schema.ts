@@ -57,6 +57,12 @@ export const confSchema = z
       spark: 'spark.sql.streaming.minBatchesToRetain',
       description: 'Checkpoint entries (offsets/N, commits/N) kept before old ones are purged.',
     }),
+    'spark.sql.files.maxRecordsPerFile': opt(int({ example: 1000000 }), {
+      type: 'int',
+      default: '0 (no limit)',
+      spark: 'spark.sql.files.maxRecordsPerFile',
+      description: 'Default of `sink.maxRecordsPerFile` (the sink option wins, as in Spark).',
+    }),
     'spark.sql.shuffle.partitions': ignored({
       spark: 'spark.sql.shuffle.partitions',
       why: 'the query has no shuffle (coalesce does not shuffle); kept in the checkpoint conf as given',

@@ -212,6 +212,16 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
         `is the same place as sink.path (${a.original}); give the checkpoint its own directory, e.g. ${a.original.replace(/\/?$/, '')}_checkpoint/`,
       )
     }
+    const bad = sink.badRecordsPath
+    for (const [what, l] of [['sink.path', a], ['sink.checkpointLocation', b]] as const) {
+      if (bad !== undefined && bad.scheme === l.scheme && bad.bucket === l.bucket && bad.prefix.startsWith(l.prefix)) {
+        problems.add(
+          ConfigCode.VALUE,
+          'sink.badRecordsPath',
+          `is inside ${what} (${l.original}), where readers would take the bad records for its files; give it its own directory, e.g. ${a.original.replace(/\/?$/, '')}_bad_records/`,
+        )
+      }
+    }
   }
   const s3Config = s3 === undefined ? undefined : s3Settings(s3, problems)
   if (top === undefined || sourceConfigured === undefined || fromJson === undefined || sink === undefined || conf === undefined || s3Config === undefined || metrics === undefined) {
@@ -264,6 +274,8 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
       lineSep: sink.lineSep,
       mode: sink.mode,
       columnNameOfCorruptRecord: sink.columnNameOfCorruptRecord,
+      /** Databricks' badRecordsPath (src/worker/bad-records.ts); undefined: off. */
+      badRecordsPath: sink.badRecordsPath,
       /** Compact `_spark_metadata` every N batches (spark.sql.streaming.fileSink.log.compactInterval). */
       compactInterval: conf['spark.sql.streaming.fileSink.log.compactInterval'],
       /** spark.sql.streaming.minBatchesToRetain */
@@ -275,6 +287,10 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
        * shared equally by the tasks that can run at once), before open files are cut.
        */
       writerMemoryBytes: sink.writerMemory,
+      /** Spark's maxRecordsPerFile (the sink option, else conf spark.sql.files.maxRecordsPerFile); 0: no limit. */
+      maxRecordsPerFile: Math.max(0, sink.maxRecordsPerFile ?? conf['spark.sql.files.maxRecordsPerFile'] ?? 0),
+      /** sink.targetFileSize in bytes; 0: none (src/worker/file-roller.ts). */
+      targetFileSize: sink.targetFileSize ?? 0,
       /** The sink option `retention` (TTL of `_spark_metadata` entries, applied when the log compacts); undefined: forever. */
       retentionMs: sink.retention,
       /** Compaction of closed partition directories (src/commit/compaction.ts); null: off. */

@@ -196,6 +196,13 @@ export const sinkSchema = z
           'PERMISSIVE keeps malformed records as nulls (+ corrupt column); FAILFAST stops the batch; DROPMALFORMED leaves malformed records (bad JSON, or a field that does not fit its type) out of the output, as Spark\'s JSON source does (Spark\'s from_json itself refuses this mode). Malformed records are counted in sluice_corrupt_records_total in every mode.',
       },
     ),
+    badRecordsPath: opt(location, {
+      type: 'location',
+      default: 'none',
+      spark: "option('badRecordsPath') (Databricks)",
+      description:
+        'Where records whose value from_json cannot parse go, as Databricks does: one JSON line each (`topic`, `partition`, `offset`, `timestamp`, `timestampType`, `key`, `record` = the value as text, `reason`) in `<badRecordsPath>/batchId=N/part-<writer>-<queryId>.json`, written in the same batch before it commits, exactly once (a re-run of the batch rewrites the same files; docs/architecture.md, "Bad records"). With it set, malformed records are left out of the output and the batch goes on in every `mode`, FAILFAST included. Counted in sluice_bad_records_total. May be the output\'s bucket, but not inside `path` or `checkpointLocation`.',
+    }),
     columnNameOfCorruptRecord: def(text('_corrupt_record'), '_corrupt_record', {
       type: 'string',
       default: '_corrupt_record',
@@ -254,6 +261,20 @@ export const sinkSchema = z
       spark: '(none)',
       description: 'How long replaced files stay after the compaction commit before they are removed and the directory gets its `_SUCCESS` marker: a Spark query that planned its scan before the commit can still read them. During this window a plain listing sees the records twice (the replaced and the merged files); never none.',
     }),
+    maxRecordsPerFile: opt(int({ example: 1000000 }), {
+      type: 'int',
+      default: '0 (no limit; or conf spark.sql.files.maxRecordsPerFile)',
+      spark: "option('maxRecordsPerFile') / spark.sql.files.maxRecordsPerFile",
+      description:
+        'At most this many records per file, as Spark: a writer\'s directory that gets more rows in a batch continues in its next file (`-c001`, `-c002`, …; every file is in `_spark_metadata`). 0 or negative: no limit. Exact: a block of rows is split at a row boundary. Applies to every `format`.',
+    }),
+    targetFileSize: opt(bytes({ min: 1024 }), {
+      type: 'bytes ≥ 1KB',
+      default: 'none',
+      spark: "(none; like Delta's delta.targetFileSize)",
+      description:
+        'Size target for the files of a batch: a file is closed once it has passed this many bytes to the store (after compression) and the directory continues in its next file (`-c001`, …). Every file but each directory\'s last of the batch reaches the target (`coalesce` and the trigger set how much a batch has): uncompressed it passes it by less than one row; compressed by less than one block of rows (up to 256 KiB before compression) plus what the compressor held back. Works with `maxRecordsPerFile` (the first limit reached cuts) and every `format`. Independent of `compaction`, which merges small files of closed directories later.',
+    }),
     writerMemory: def(bytes({ min: 1024 * 1024 }), DEFAULT_WRITER_MEMORY, {
       type: 'bytes ≥ 1MB',
       default: '256MB',
@@ -272,7 +293,6 @@ export type RawSink = z.output<typeof sinkSchema>
 
 /** Spark sink/JSON-writer options that are recognised but not accepted. */
 export const SINK_UNSUPPORTED: Record<string, string> = {
-  maxRecordsPerFile: 'not supported yet; files are cut by writerMemory, and coalesce controls the number of writers',
   timestampNTZFormat: 'not applicable: no column is TIMESTAMP_NTZ (the schema has no such type); TIMESTAMP columns follow sink.timestampFormat',
   encoding: 'not supported: output is always UTF-8',
   queryName: 'not applicable here: use the top-level `name` for the query name',

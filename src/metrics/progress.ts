@@ -34,6 +34,8 @@ export interface SluiceBatchFigures {
   /** Bytes of Kafka record batches the writers read for this batch (fetched, before decoding). */
   inputBytes: number
   corruptRows: number
+  /** Records written to sink.badRecordsPath (0 or absent without it). */
+  badRecords?: number
   lostOffsets: number
   /** Files per partition directory written by this batch. */
   filesPerDirectory: Record<string, number>

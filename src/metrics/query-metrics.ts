@@ -38,6 +38,7 @@ export class QueryMetrics {
   readonly #files: Counter
   readonly #bytes: Counter
   readonly #corrupt: Counter
+  readonly #badRecords: Counter
   readonly #inputBytes: Counter
   readonly #s3Requests: Counter<'operation' | 'outcome'>
   readonly #s3Duration: Histogram<'operation'>
@@ -87,6 +88,7 @@ export class QueryMetrics {
     this.#bytes = new Counter({ name: 'sluice_output_bytes_total', help: 'Bytes committed to the sink.', registers })
     this.#inputBytes = new Counter({ name: 'sluice_input_bytes_total', help: 'Bytes of Kafka record batches read by committed batches.', registers })
     this.#corrupt = new Counter({ name: 'sluice_corrupt_records_total', help: 'Malformed records (PERMISSIVE mode).', registers })
+    this.#badRecords = new Counter({ name: 'sluice_bad_records_total', help: 'Malformed records written to sink.badRecordsPath by committed batches.', registers })
     this.#s3Requests = new Counter({ name: 'sluice_s3_requests_total', help: 'S3 requests by operation and outcome (after SDK retries).', labelNames: ['operation', 'outcome'], registers })
     this.#s3Duration = new Histogram({
       name: 'sluice_s3_request_duration_seconds',
@@ -102,6 +104,7 @@ export class QueryMetrics {
     for (const outcome of ['committed', 'retried', 'failed']) this.#batches.inc({ outcome }, 0)
     this.#lost.inc(0)
     this.#corrupt.inc(0)
+    this.#badRecords.inc(0)
   }
 
   onProgress(p: StreamingQueryProgress): void {
@@ -116,6 +119,7 @@ export class QueryMetrics {
     this.#bytes.inc(p.sluice.bytesWritten)
     this.#inputBytes.inc(p.sluice.inputBytes)
     this.#corrupt.inc(p.sluice.corruptRows)
+    this.#badRecords.inc(p.sluice.badRecords ?? 0)
     this.#lost.inc(p.sluice.lostOffsets)
     const m = p.sources[0]?.metrics
     if (m !== undefined) {

@@ -73,6 +73,7 @@ export function committedBatchReport(o: {
       bytesWritten: bytes,
       inputBytes: result.inputBytes,
       corruptRows: result.corruptRows,
+      badRecords: result.badRecords,
       lostOffsets: result.lostOffsets,
       filesPerDirectory,
       rerun: b.rerun,
@@ -89,6 +90,7 @@ export function committedBatchReport(o: {
     files: result.files.length,
     bytes,
     corruptRows: result.corruptRows,
+    ...(result.badRecordFiles.length > 0 ? { badRecords: result.badRecords, badRecordFiles: result.badRecordFiles.map((f) => f.key) } : {}),
     durationMs,
   }
   return { progress, logFields }

@@ -31,6 +31,7 @@ import {
   taskProjection,
 } from '../worker/index.js'
 import { MergeWriter } from '../worker/merge-writer.js'
+import { badRecordsKey } from '../worker/bad-records.js'
 import type { JobConfig } from '../config/types.js'
 import type { PartitionInfo } from '../kafka/index.js'
 import type { Logger } from '../log.js'
@@ -40,6 +41,9 @@ export interface BatchWriteResult {
   files: WrittenFile[]
   rows: number
   corruptRows: number
+  /** Records written to sink.badRecordsPath, and their files (keys relative to it; not in _spark_metadata). */
+  badRecords: number
+  badRecordFiles: WrittenFile[]
   inputBytes: number
   lostOffsets: number
   /** Ranges left out because their partition is gone (failOnDataLoss: false); not in lostOffsets. */
@@ -64,15 +68,19 @@ export class BatchWriter {
   #checkpointSpec: StoreSpec
   #projection: TaskProjection
   #onRequests: RequestSink
+  #queryId: string
 
   constructor(o: {
     config: JobConfig
     runId: string
+    /** The checkpoint's query id: in the bad-records file names (src/worker/bad-records.ts). */
+    queryId?: string
     outputSpec: StoreSpec
     checkpointSpec: StoreSpec
     onRequests: RequestSink
   }) {
     this.#onRequests = o.onRequests
+    this.#queryId = o.queryId ?? ''
     this.#config = o.config
     this.#runId = o.runId
     this.#outputSpec = o.outputSpec
@@ -150,6 +158,7 @@ export class BatchWriter {
           failOnDataLoss: c.source.failOnDataLoss,
           kafka: this.#kafka(),
           lineSep: c.sink.lineSep,
+          badRecords: c.sink.badRecordsPath !== undefined,
           port: port2,
         }
         const run = this.#pool.run(task, { transferList: [port2] }) as Promise<ReadOutcome>
@@ -162,7 +171,9 @@ export class BatchWriter {
       const failure = outcomes.find((o): o is WriterFailure => !o.ok)
       if (failure !== undefined) throw deserializeError(failure.error)
       const files = (await Promise.all(writers.map((w) => w.finish()))).flat()
-      return this.#result(files, outcomes as ReadResult[], gone)
+      const result = this.#result(files, outcomes as ReadResult[], gone)
+      for (const w of writers) if (w.badRecordsFile !== null) result.badRecordFiles.push(w.badRecordsFile)
+      return result
     } catch (err) {
       stopReaders(err)
       await Promise.allSettled(writers.map((w) => w.abort()))
@@ -206,10 +217,11 @@ export class BatchWriter {
   }
 
   #result(files: WrittenFile[], outcomes: ReadResult[], gone: DataLossEvent[]): BatchWriteResult {
-    const result: BatchWriteResult = { files, rows: 0, corruptRows: 0, inputBytes: 0, lostOffsets: 0, gone, ranges: new Map() }
+    const result: BatchWriteResult = { files, rows: 0, corruptRows: 0, badRecords: 0, badRecordFiles: [], inputBytes: 0, lostOffsets: 0, gone, ranges: new Map() }
     for (const o of outcomes) {
       result.rows += o.rows
       result.corruptRows += o.corruptRows
+      result.badRecords += o.badRows ?? 0
       result.inputBytes += o.inputBytes
       for (const r of o.ranges) {
         result.lostOffsets += r.lost
@@ -240,6 +252,13 @@ export class BatchWriter {
       compression: c.sink.compression,
       writeEmptyFile,
       memoryBytes,
+      maxRecordsPerFile: c.sink.maxRecordsPerFile,
+      targetFileSize: c.sink.targetFileSize,
+      lineSep: c.sink.lineSep,
+      badRecords:
+        c.sink.badRecordsPath === undefined
+          ? undefined
+          : { store: { location: c.sink.badRecordsPath, s3: c.s3 }, key: badRecordsKey(batchId, writer, this.#queryId) },
     }
   }
 

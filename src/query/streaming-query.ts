@@ -158,6 +158,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       outputUri: c.sink.path.original,
       log: this.#log,
       lingerMs: c.sink.attemptCleanupDelayMs,
+      badRecords: c.sink.badRecordsPath === undefined ? undefined : createStore({ location: c.sink.badRecordsPath, s3: c.s3 }),
     })
     warnInsecure(c.source.kafka.security, this.#log)
     this.#admin = new KafkaAdmin({
@@ -176,6 +177,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
       this.#writer = new BatchWriter({
         config: c,
         runId: this.runId,
+        queryId: this.id,
         outputSpec,
         checkpointSpec,
         onRequests: (r) => this.emit('s3Requests', r),

@@ -5,7 +5,9 @@
  * and at the end records the keys about to appear in an intent file in the checkpoint (so a re-run
  * can remove them) and closes the files (they become visible). Files are named
  * `part-<writer>-<attempt>-c<k>` (types.ts dataFileName): at most one per directory, the next
- * `-c001` only when the memory bound or the open-file cap forces a cut.
+ * `-c001` only when the memory bound or the open-file cap forces a cut, or when the file reached
+ * `maxRecordsPerFile` or `targetFileSize` (file-roller.ts: the cut decision, a block split at a
+ * row boundary where needed).
  *
  * It runs where the blocks arrive: on the coordinator thread for the pool (query/batch-writer.ts),
  * or in the reader's own thread (writer-task.ts runWriterTask). Blocks are appended one at a time
@@ -18,11 +20,14 @@
  */
 import { intentKey, serializeIntent } from '../commit/intents.js'
 import { OwnerLease } from '../commit/owner-lease.js'
+import { SluiceError } from '../errors.js'
 import { createStore } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { MemoryAccount, pickLeastRecentlyUsed } from './memory-account.js'
 import { INITIAL_BYTES, PartitionFile } from './partition-file.js'
 import type { Codec } from './compressors.js'
+import { FileRoller, jsonLineLocator, type RowLocator } from './file-roller.js'
+import { BAD_RECORDS_DIR } from './bad-records.js'
 import { dataFileName, type WriterSpec, type WrittenFile } from './types.js'
 
 /**
@@ -62,16 +67,29 @@ export class MergeWriter {
   /** The chain of appends and closes: one at a time. */
   #chain: Promise<void> = Promise.resolve()
   #failure: unknown = undefined
+  /** maxRecordsPerFile / targetFileSize (file-roller.ts) and where the blocks' rows end. */
+  #roller: FileRoller
+  #rows: RowLocator
+  /** sink.badRecordsPath: this writer's bad-records file of the batch (bad-records.ts), once it has a row. */
+  #bad: PartitionFile | null = null
+  #badWritten: WrittenFile | null = null
 
   constructor(spec: WriterSpec) {
     this.spec = spec
     this.#output = storeFor(spec.output)
     this.#codec = spec.compression
+    this.#roller = new FileRoller({ maxRecordsPerFile: spec.maxRecordsPerFile ?? 0, targetFileSize: spec.targetFileSize ?? 0, compressed: spec.compression !== 'none' })
+    this.#rows = jsonLineLocator(spec.lineSep ?? '\n')
   }
 
   /** The most memory the writer's files held allocated at once. */
   get peakAllocatedBytes(): number {
     return this.#account.peak
+  }
+
+  /** The bad-records file completed by finish() (key relative to badRecordsPath), if any. */
+  get badRecordsFile(): WrittenFile | null {
+    return this.#badWritten
   }
 
   /** The first error of an append or close, if any. */
@@ -84,14 +102,14 @@ export class MergeWriter {
    * the bytes are in the file's writer; rejects with the writer's first failure.
    */
   append(dir: string, bytes: Uint8Array, rows: number): Promise<void> {
-    return this.#enqueue(() => this.#append(dir, bytes, rows))
+    return this.#enqueue(() => (dir === BAD_RECORDS_DIR ? this.#appendBad(bytes, rows) : this.#append(dir, bytes, rows)))
   }
 
   /** Waits for every append, writes the intent file and closes every file (they become visible). */
   async finish(): Promise<WrittenFile[]> {
     await this.#enqueue(async () => {
       if (this.spec.writeEmptyFile && this.#files.size === 0 && this.#closed.length === 0) this.#open('')
-      if (this.#files.size > 0) await this.#closeFiles([...this.#files.keys()])
+      if (this.#files.size > 0 || this.#bad !== null) await this.#closeFiles([...this.#files.keys()], true)
     })
     return this.#closed
   }
@@ -100,8 +118,9 @@ export class MergeWriter {
   async abort(): Promise<void> {
     this.#failure ??= new Error('aborted')
     await this.#chain.catch(() => undefined)
-    const all = [...this.#files.values(), ...this.#closing]
+    const all = [...this.#files.values(), ...this.#closing, ...(this.#bad === null ? [] : [this.#bad])]
     this.#files.clear()
+    this.#bad = null
     await Promise.allSettled(all.map((f) => f.abort()))
   }
 
@@ -117,14 +136,35 @@ export class MergeWriter {
   }
 
   async #append(dir: string, bytes: Uint8Array, rows: number): Promise<void> {
-    let file = this.#files.get(dir)
-    if (file === undefined) {
-      if (this.#mustMakeRoom()) await this.#relieve()
-      file = this.#open(dir)
+    for (;;) {
+      let file = this.#files.get(dir)
+      if (file === undefined) {
+        if (this.#mustMakeRoom()) await this.#relieve()
+        file = this.#open(dir)
+      }
+      file.lastUsed = ++this.#useCounter
+      if (!this.#roller.active) {
+        await file.appendBytes(bytes, rows)
+        break
+      }
+      // maxRecordsPerFile / targetFileSize: the part of the block this file takes, then the next file.
+      const take = this.#roller.take(file, bytes, rows, this.#rows)
+      await file.appendBytes(take.bytes === bytes.byteLength ? bytes : bytes.subarray(0, take.bytes), take.rows)
+      if (take.full || this.#roller.isFull(file)) await this.#closeFiles([dir])
+      if (take.rows >= rows) break
+      bytes = bytes.subarray(take.bytes)
+      rows -= take.rows
     }
-    file.lastUsed = ++this.#useCounter
-    await file.appendBytes(bytes, rows)
     if (this.#account.used > this.spec.memoryBytes) await this.#relieve()
+  }
+
+  async #appendBad(bytes: Uint8Array, rows: number): Promise<void> {
+    const b = this.spec.badRecords
+    if (b === undefined) {
+      throw new SluiceError('SLUICE_INTERNAL', `writer ${this.spec.writer} of batch ${this.spec.batchId} got bad records but has no sink.badRecordsPath; this is a bug in sluice, please report it.`)
+    }
+    this.#bad ??= new PartitionFile(storeFor(b.store), b.key, 'none', this.#account)
+    await this.#bad.appendBytes(bytes, rows)
   }
 
   #open(dir: string): PartitionFile {
@@ -158,23 +198,30 @@ export class MergeWriter {
     await this.#closeFiles(victims.map((f) => dirOf.get(f)!))
   }
 
-  /** Records the keys, then makes the files visible. */
-  async #closeFiles(dirs: string[]): Promise<void> {
+  /** Records the keys, then makes the files visible (with `withBad`, the bad-records file too: at finish). */
+  async #closeFiles(dirs: string[], withBad = false): Promise<void> {
     const s = this.spec
     const list = dirs.map((d) => this.#files.get(d)!)
     // Rows that arrive after this go to a new file (the next -cNNN) of the directory.
     for (const d of dirs) this.#files.delete(d)
     this.#closing.push(...list)
+    const bad = withBad ? this.#bad : null
     // One at a time: with gzip, finish() holds a compressor (GZIP_STATE_BYTES) while it runs;
     // finishing many files at once would pass the budget. The uploads themselves (close) run together.
     for (const f of list) await f.finish()
+    await bad?.finish()
     const checkpoint = storeFor(s.checkpoint)
     // Data fencing: a run that lost the lease completes nothing more (see src/commit).
     await new OwnerLease(checkpoint, s.runId).check(s.batchId)
     await checkpoint.put(
       intentKey(s.batchId, s.fileUuid, s.writer, this.#intentSeq++),
-      serializeIntent({ batchId: s.batchId, attempt: s.fileUuid, writer: s.writer, keys: list.map((f) => f.key) }),
+      serializeIntent({ batchId: s.batchId, attempt: s.fileUuid, writer: s.writer, keys: list.map((f) => f.key), badRecords: bad === null ? undefined : [bad.key] }),
     )
+    if (bad !== null) {
+      const info = await bad.close()
+      this.#bad = null
+      this.#badWritten = { key: info.key, size: info.size, lastModified: info.lastModified, rows: bad.rows }
+    }
     const infos = await Promise.all(list.map((f) => f.close()))
     for (let i = 0; i < list.length; i++) {
       const info = infos[i]!

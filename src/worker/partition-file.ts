@@ -28,6 +28,10 @@ const EMPTY = Buffer.alloc(0)
 export class PartitionFile {
   readonly key: string
   rows = 0
+  /** Encoded row bytes appended with appendBytes (before compression; file-roller.ts). */
+  bytesIn = 0
+  /** Bytes passed to the store writer (after compression; file-roller.ts). */
+  bytesOut = 0
   /** Order of the last append among the task's files (for least-recently-used closing). */
   lastUsed = 0
   #buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
@@ -84,6 +88,7 @@ export class PartitionFile {
       await this.flush()
     }
     this.rows += rows
+    this.bytesIn += bytes.byteLength
     this.#passing += bytes.byteLength
     this.sync()
     try {
@@ -170,6 +175,7 @@ export class PartitionFile {
 
   async #passOne(data: Uint8Array): Promise<void> {
     if (this.#codec === 'none') {
+      this.bytesOut += data.byteLength
       await this.#writer.write(data)
       return
     }
@@ -199,6 +205,7 @@ export class PartitionFile {
     const out = this.#gzipOut.length === 1 ? this.#gzipOut[0]! : Buffer.concat(this.#gzipOut)
     this.#gzipOut = []
     this.#gzipOutBytes = 0
+    this.bytesOut += out.byteLength
     await this.#writer.write(out)
   }
 

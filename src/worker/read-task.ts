@@ -18,6 +18,7 @@ import { fillRecord } from '../kafka/record-view.js'
 import type { DecodedChunk, FetchRange } from '../kafka/types.js'
 import type { KafkaRecord, Projection, ProjectedRow } from '../sql/index.js'
 import { takeRequestStats } from '../storage/index.js'
+import { BAD_RECORDS_DIR, BadRecordEncoder } from './bad-records.js'
 import { compileTaskProjection } from './compile-projection.js'
 import { RowBlocks } from './row-blocks.js'
 import type { RangeStats, ReadOutcome, ReadRange, ReadResult, ReadTask, TaskKafka, TaskProjection, TaskRange } from './types.js'
@@ -81,7 +82,10 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
   const row: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
   let rows = 0
   let corruptRows = 0
+  let badRows = 0
   let inputBytes = 0
+  // sink.badRecordsPath: corrupt records go to their writer's bad-records file (bad-records.ts).
+  const bad = task.badRecords === true ? new BadRecordEncoder(task.projection) : null
   const rangeStats: RangeStats[] = []
   const includeHeaders = task.projection.includeHeaders
   const dropMalformed = task.projection.mode === 'DROPMALFORMED'
@@ -105,7 +109,13 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
       for (let i = 0; i < n; i++) {
         fillRecord(chunk, i, rec, includeHeaders)
         projection.project(rec, row)
-        if (row.corrupt) corrupt++
+        if (row.corrupt) {
+          corrupt++
+          if (bad !== null) {
+            blocks.append(w, BAD_RECORDS_DIR, bad.line(rec))
+            badRows++
+          }
+        }
         const ts = rec.timestamp
         if (ts < min) min = ts
         if (ts > max) max = ts
@@ -131,7 +141,7 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
   })
   await Promise.all(lanes)
   await blocks.finish()
-  return { ok: true, rows, corruptRows, inputBytes, ranges: rangeStats, peakBufferedBytes: blocks.peak, s3Requests: takeRequestStats() }
+  return { ok: true, rows, corruptRows, badRows, inputBytes, ranges: rangeStats, peakBufferedBytes: blocks.peak, s3Requests: takeRequestStats() }
 }
 
 /**

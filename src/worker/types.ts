@@ -38,7 +38,8 @@ export function taskProjection(c: JobConfig): TaskProjection {
     select: c.select,
     partitionBy: c.sink.partitionBy,
     timeZone: c.timeZone,
-    mode: c.sink.mode,
+    // With badRecordsPath, corrupt records go there and are left out of the output, whatever the mode.
+    mode: c.sink.badRecordsPath === undefined ? c.sink.mode : 'DROPMALFORMED',
     columnNameOfCorruptRecord: c.sink.columnNameOfCorruptRecord,
     includeHeaders: c.source.includeHeaders,
     jsonOptions: c.fromJson,
@@ -84,6 +85,8 @@ export interface ReadTask {
   kafka: TaskKafka
   /** sink.lineSep: what ends each row (Spark's default \n). */
   lineSep?: string | undefined
+  /** sink.badRecordsPath is set: corrupt records go to the writers' bad-records files (bad-records.ts). */
+  badRecords?: boolean | undefined
   port: MessagePort
 }
 
@@ -101,6 +104,8 @@ export interface ReadResult {
   ok: true
   rows: number
   corruptRows: number
+  /** Records written to sink.badRecordsPath. */
+  badRows?: number
   inputBytes: number
   ranges: RangeStats[]
   /** The most block capacity the task held at once. */
@@ -124,6 +129,14 @@ export interface WriterSpec {
   writeEmptyFile: boolean
   /** Budget for what the writer's open files hold allocated (see memory-account.ts). */
   memoryBytes: number
+  /** Spark's maxRecordsPerFile (file-roller.ts); 0 or absent: no limit. */
+  maxRecordsPerFile?: number | undefined
+  /** sink.targetFileSize in bytes as stored (file-roller.ts); 0 or absent: none. */
+  targetFileSize?: number | undefined
+  /** sink.lineSep: what ends each row of the blocks (default \n). */
+  lineSep?: string | undefined
+  /** sink.badRecordsPath: where this writer's bad-records file of the batch goes (bad-records.ts). */
+  badRecords?: { store: StoreSpec; key: string } | undefined
 }
 
 export interface WriterTask {

@@ -34,6 +34,7 @@ const CONTRACT = new Set([
   'sluice_output_bytes_total',
   'sluice_input_bytes_total',
   'sluice_corrupt_records_total',
+  'sluice_bad_records_total',
   'sluice_s3_requests_total',
   'sluice_s3_request_duration_seconds',
   'sluice_worker_pool_utilization',

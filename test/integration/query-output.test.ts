@@ -1,12 +1,12 @@
 /**
  * Output options through the real CLI, with `file://` for BOTH the output path and the
  * checkpoint (file:// end to end): gzip, PERMISSIVE with a corrupt-record column, FAILFAST,
- * coalesce, no partitionBy, Hive escaping of partition values, and writerMemory cuts
- * (spark-compat.md §3, §7). Output is read back independently (LocalOutputReader).
+ * coalesce, no partitionBy, Hive escaping of partition values, writerMemory cuts and
+ * maxRecordsPerFile cuts, also across a re-run (spark-compat.md §3, §7). Output is read back independently (LocalOutputReader).
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
 import { after, before, test } from 'node:test'
 import {
   assertExactlyOnce,
@@ -193,4 +193,128 @@ test('sink.writerMemory: 1MB cuts files (-c001) and still writes every row exact
   const files = (await listFiles(join(d, 'out'))).filter((f) => !f.startsWith('_'))
   assert.ok(files.some((f) => /-c001\.json$/.test(f)), `a file was cut: ${files.join(', ')}`)
   await checkAll(join(d, 'out'), 'wm')
+})
+
+/**
+ * Puts batch `id` back in the state a kill leaves after its files were completed and before
+ * `_spark_metadata/N`: the files stay, listed in intent files (as the merge writers write them
+ * before completing), and neither `_spark_metadata/N` nor `commits/N` exists. Returns the keys.
+ */
+async function uncommit(d: string, id: number, badRecords: string[] = []): Promise<string[]> {
+  const out = join(d, 'out')
+  const keys = (await filesPerBatch(out)).get(id)!.map((p) => relative(out, p))
+  const byAttempt = new Map<string, string[]>()
+  for (const k of keys) {
+    const m = /part-(\d{5})-([0-9a-f-]{36})-c\d{3}/.exec(k)!
+    const at = `${m[2]}/${m[1]}-0.json`
+    byAttempt.set(at, [...(byAttempt.get(at) ?? []), k])
+  }
+  for (const [at, list] of byAttempt) {
+    const file = join(d, 'checkpoint', 'sluice', 'intents', String(id), at)
+    await mkdir(dirname(file), { recursive: true })
+    const [attempt, writer] = [at.split('/')[0]!, Number(at.split('/')[1]!.slice(0, 5))]
+    await writeFile(file, JSON.stringify({ batchId: id, attempt, writer, keys: list, ...(writer === 0 ? { badRecords } : {}) }))
+  }
+  await unlink(join(out, '_spark_metadata', String(id)))
+  await unlink(join(d, 'checkpoint', 'commits', String(id)))
+  return keys
+}
+
+/** Rows per file, per directory, sorted: the shape of a batch's files whatever their attempt id. */
+async function shape(out: string, keys: string[]): Promise<Record<string, number[]>> {
+  const s: Record<string, number[]> = {}
+  for (const k of keys) {
+    const rows = (await readFile(join(out, k), 'utf8')).split('\n').filter((l) => l !== '').length
+    ;(s[dirname(k)] ??= []).push(rows)
+  }
+  for (const v of Object.values(s)) v.sort((a, b) => b - a)
+  return s
+}
+
+test('sink.maxRecordsPerFile: 250 cuts every directory into files of exactly 250 rows (-c001, …), all in _spark_metadata; a re-run after a kill writes the same files again', { timeout: 90_000 }, async () => {
+  await loadgen(stack, 'mr', 2, 3000, ['--time-span-hours', '2'])
+  const d = join(dir, 'mr')
+  const job = fileJob({ name: 'mr', dir: d, topic: 'mr', extra: PARTITIONED, sink: { coalesce: 1, maxRecordsPerFile: 250, partitionBy: ['dt', 'dth'] } })
+  const first = await drain('mr', job)
+  assert.equal(first.code, 0, first.stderr)
+  const out = join(d, 'out')
+  const keys = (await filesPerBatch(out)).get(0)!.map((p) => relative(out, p))
+  const before = await shape(out, keys)
+  assert.ok(Object.keys(before).length >= 2, `several directories: ${JSON.stringify(before)}`)
+  assert.ok(Object.values(before).some((rows) => rows.length >= 3), `directories were cut: ${JSON.stringify(before)}`)
+  assert.equal(Object.values(before).flat().reduce((a, b) => a + b, 0), 3000)
+  for (const [dd, rows] of Object.entries(before)) {
+    assert.ok(rows.slice(0, -1).every((n) => n === 250) && rows.at(-1)! <= 250 && rows.at(-1)! > 0, `${dd}: ${rows.join(', ')}`)
+  }
+  const suffixes = (ks: string[]): string[] => ks.map((k) => k.replace(/-[0-9a-f-]{36}-/, '-<attempt>-')).sort()
+  assert.deepEqual(
+    (await listFiles(out)).filter((f) => !f.startsWith('_')).sort(),
+    [...keys].sort(),
+    'a plain listing sees exactly the files _spark_metadata lists',
+  )
+  await checkAll(out, 'mr')
+
+  const killed = await uncommit(d, 0)
+  const rerun = await drain('mr', job)
+  assert.equal(rerun.code, 0, rerun.stderr)
+  const again = (await filesPerBatch(out)).get(0)!.map((p) => relative(out, p))
+  assert.equal(again.filter((k) => killed.includes(k)).length, 0, 'the re-run is a new attempt (its own file names)')
+  assert.deepEqual(suffixes(again), suffixes(killed), 'the same files: directory, writer and -cNNN')
+  assert.deepEqual(await shape(out, again), before, 'with the same rows per file')
+  assert.deepEqual((await listFiles(out)).filter((f) => !f.startsWith('_')).sort(), [...again].sort(), "the killed attempt's files are gone")
+  await checkAll(out, 'mr')
+})
+
+test('sink.badRecordsPath with FAILFAST: malformed records land there with their Kafka coordinates and reason, once, also after a re-run; the output has the rest', { timeout: 90_000 }, async () => {
+  await stack.kafka.createTopic('badr', 1)
+  const values = ['{"message":"ok-1"}', '{"message": broken', 'not json at all', '{"message":"ok-2"}', '[1,2]']
+  await produceLines(stack.kafka.bootstrap, 'badr', values, 0)
+  const d = join(dir, 'badr')
+  const bad = join(d, 'bad')
+  const job = fileJob({ name: 'badr', dir: d, topic: 'badr', sink: { mode: 'FAILFAST', badRecordsPath: `file://${bad}/` } })
+  const first = await drain('badr', job)
+  assert.equal(first.code, 0, `FAILFAST does not stop the batch when badRecordsPath is set: ${first.stderr}`)
+  const committed = logLines(first.stdout).filter((l) => l.msg === 'batch committed')
+  assert.equal(committed[0]?.badRecords, 3, 'counted in the batch log line')
+  const out = join(d, 'out')
+  const rows = async (): Promise<string[]> => (await new LocalOutputReader(out).viaSparkMetadata()).map((r) => r.line).sort()
+  assert.deepEqual(await rows(), ['{"message":"ok-1"}', '{"message":"ok-2"}'])
+  const queryId = (JSON.parse((await readFile(join(d, 'checkpoint', 'metadata'), 'utf8')).split('\n')[0]!) as { id: string }).id
+  const file = `batchId=0/part-00000-${queryId}.json`
+  assert.deepEqual(await listFiles(bad), [file])
+  type Bad = { topic: string; partition: number; offset: number; timestamp: string; key: string | null; record: string; reason: string }
+  const badLines = async (): Promise<Bad[]> =>
+    (await readFile(join(bad, file), 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Bad)
+      .sort((a, b) => a.offset - b.offset)
+  const want = await badLines()
+  assert.deepEqual(
+    want.map((b) => [b.topic, b.partition, b.offset, b.record]),
+    [
+      ['badr', 0, 1, '{"message": broken'],
+      ['badr', 0, 2, 'not json at all'],
+      ['badr', 0, 4, '[1,2]'],
+    ],
+  )
+  for (const b of want) {
+    assert.ok(b.reason.length > 0 && !Number.isNaN(Date.parse(b.timestamp)), JSON.stringify(b))
+    assert.equal(b.key, null)
+  }
+  assert.match(want[2]!.reason, /an array, not an object/)
+
+  // A kill between the completed files and _spark_metadata/0, after an earlier attempt (say with
+  // coalesce 2) had also completed a second writer's bad-records file: the re-run removes both,
+  // then writes its own once.
+  const stale = `batchId=0/part-00001-${queryId}.json`
+  await writeFile(join(bad, stale), '{"stale":true}\n')
+  await uncommit(d, 0, [file, stale])
+  const rerun = await drain('badr', job)
+  assert.equal(rerun.code, 0, rerun.stderr)
+  assert.equal(logLines(rerun.stdout).filter((l) => l.msg === 'batch committed')[0]?.badRecords, 3)
+  assert.deepEqual(await listFiles(bad), [file], 'the re-run removed what the earlier attempts left and rewrote its file')
+  assert.deepEqual(await badLines(), want, 'each bad record once')
+  assert.deepEqual(await rows(), ['{"message":"ok-1"}', '{"message":"ok-2"}'])
+  assert.deepEqual((await new LocalOutputReader(out).viaListing()).map((r) => r.line).sort(), await rows(), 'a plain listing sees the same')
 })

@@ -78,7 +78,9 @@ const cases: Case[] = [
   ['same path and checkpoint', { sink: { checkpointLocation: 's3a://bucket-out/data' } }, 'SLUICE_CONFIG_VALUE', 'sink.checkpointLocation', 'same place as sink.path'],
   ['duplicate partition column', { sink: { partitionBy: ['dt', 'dt'] } }, 'SLUICE_CONFIG_VALUE', 'sink.partitionBy', '"dt" twice'],
   ['small writerMemory', { sink: { writerMemory: '1KB' } }, 'SLUICE_CONFIG_VALUE', 'sink.writerMemory', 'at least 1 MiB'],
-  ['maxRecordsPerFile', { sink: { maxRecordsPerFile: 1000 } }, 'SLUICE_CONFIG_UNSUPPORTED', 'sink.maxRecordsPerFile', 'writerMemory'],
+  ['maxRecordsPerFile not an integer', { sink: { maxRecordsPerFile: '1e3' } }, 'SLUICE_CONFIG_VALUE', 'sink.maxRecordsPerFile', 'integer'],
+  ['badRecordsPath inside the output', { sink: { badRecordsPath: 's3a://bucket-out/data/_bad/' } }, 'SLUICE_CONFIG_VALUE', 'sink.badRecordsPath', 'inside sink.path'],
+  ['small targetFileSize', { sink: { targetFileSize: '100' } }, 'SLUICE_CONFIG_VALUE', 'sink.targetFileSize', 'at least 1 KiB'],
   ['empty corrupt column', { sink: { columnNameOfCorruptRecord: ' ' } }, 'SLUICE_CONFIG_VALUE', 'sink.columnNameOfCorruptRecord'],
   // conf
   ['bad time zone', { conf: { 'spark.sql.session.timeZone': 'Mars/Olympus' } }, 'SLUICE_CONFIG_VALUE', 'conf.spark.sql.session.timeZone', 'IANA'],

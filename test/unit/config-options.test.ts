@@ -147,6 +147,8 @@ describe('sink options', () => {
           columnNameOfCorruptRecord: 'bad',
           allowCheckpointMismatch: true,
           writerMemory: '64MB',
+          maxRecordsPerFile: '1000',
+          targetFileSize: '32MB',
           attemptCleanupDelay: '5m',
           retention: '7d',
           compaction: 'true',
@@ -172,10 +174,13 @@ describe('sink options', () => {
       lineSep: '\r\n',
       mode: 'FAILFAST',
       columnNameOfCorruptRecord: 'bad',
+      badRecordsPath: undefined,
       compactInterval: 10,
       minBatchesToRetain: 100,
       allowCheckpointMismatch: true,
       writerMemoryBytes: 64 * 1024 * 1024,
+      maxRecordsPerFile: 1000,
+      targetFileSize: 32 * 1024 * 1024,
       attemptCleanupDelayMs: 300_000,
       retentionMs: 7 * 86_400_000,
       compaction: { targetFileSize: 64 * 1024 * 1024, idleTimeMs: 1_800_000, closeDelayMs: 300_000, removeDelayMs: 0 },
@@ -190,6 +195,27 @@ describe('sink options', () => {
     assert.equal(s.compression, 'none')
     assert.equal(s.mode, 'PERMISSIVE')
     assert.equal(s.writerMemoryBytes, 256 * 1024 * 1024)
+  })
+
+  test("maxRecordsPerFile and targetFileSize: Spark's option wins over its conf; 0 or negative is no limit", () => {
+    const s = parse(job({ sink: { maxRecordsPerFile: '500', targetFileSize: '64MB' } })).sink
+    assert.equal(s.maxRecordsPerFile, 500)
+    assert.equal(s.targetFileSize, 64 * 1024 * 1024)
+    const d = parse(job({})).sink
+    assert.equal(d.maxRecordsPerFile, 0)
+    assert.equal(d.targetFileSize, 0)
+    assert.equal(parse(job({ sink: { maxRecordsPerFile: -1 } })).sink.maxRecordsPerFile, 0)
+    assert.equal(parse(job({ conf: { 'spark.sql.files.maxRecordsPerFile': 2000 } })).sink.maxRecordsPerFile, 2000)
+    assert.equal(parse(job({ sink: { maxRecordsPerFile: 0 }, conf: { 'spark.sql.files.maxRecordsPerFile': 2000 } })).sink.maxRecordsPerFile, 0)
+  })
+
+  test('badRecordsPath is a location', () => {
+    assert.deepEqual(parse(job({ sink: { badRecordsPath: 's3a://bucket-bad/bad/' } })).sink.badRecordsPath, {
+      scheme: 's3a',
+      bucket: 'bucket-bad',
+      prefix: 'bad/',
+      original: 's3a://bucket-bad/bad/',
+    })
   })
 
   test('compression uncompressed means none', () => {

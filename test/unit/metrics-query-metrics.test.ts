@@ -65,3 +65,21 @@ test('the bytes the writers read from Kafka (inputBytes) reach sluice_input_byte
   m.onProgress(progress as unknown as Parameters<QueryMetrics['onProgress']>[0])
   assert.match(await m.text(), /^sluice_input_bytes_total\{query="q"\} 2468$/m)
 })
+
+test('records written to badRecordsPath reach sluice_bad_records_total (0 before any)', async () => {
+  const m = new QueryMetrics('q', { triggerIntervalMs: 0, defaultMetrics: false })
+  assert.match(await m.text(), /^sluice_bad_records_total\{query="q"\} 0$/m)
+  const durationMs = { addBatch: 1, commitOffsets: 1, getBatch: 0, latestOffset: 1, queryPlanning: 0, triggerExecution: 3, walCommit: 1 }
+  const progress = {
+    batchId: 0,
+    numInputRows: 10,
+    inputRowsPerSecond: 1,
+    processedRowsPerSecond: 1,
+    durationMs,
+    sources: [],
+    sluice: { filesWritten: 1, bytesWritten: 500, inputBytes: 1, corruptRows: 3, badRecords: 3, lostOffsets: 0, filesPerDirectory: {}, offsetsBehindLatest: {}, rerun: false },
+  }
+  m.onProgress(progress as unknown as Parameters<QueryMetrics['onProgress']>[0])
+  m.onProgress(progress as unknown as Parameters<QueryMetrics['onProgress']>[0])
+  assert.match(await m.text(), /^sluice_bad_records_total\{query="q"\} 6$/m)
+})
