@@ -38,6 +38,10 @@ export interface SteadyOptions {
   /** How long to wait after the load for the lag to reach 0. */
   drainSeconds: number
   tag: string
+  /** More `sink` options of the sluice job (e.g. compaction), as YAML scalars. */
+  sinkExtra?: Record<string, string | number | boolean>
+  /** More `sluice loadgen` flags (e.g. ['--time-span-hours', '3']). */
+  loadgenArgs?: string[]
 }
 
 export interface SteadyResult {
@@ -65,6 +69,8 @@ export interface SteadyResult {
   peakRssMb: number
   cpuSeconds: number
   loadgenExit: number | null
+  /** sluice: each committed batch's trigger start (ms) and triggerExecution (ms), for trigger lateness. */
+  triggers: { startMs: number; execMs: number }[]
 }
 
 const SPARK_PYTHON = join(repoRoot, '.venv', 'bin', 'python')
@@ -269,7 +275,7 @@ sink:
   partitionBy: [dt, dth]
   coalesce: ${o.coalesce}
   trigger: ${o.triggerSec} seconds
-conf:
+${Object.entries(o.sinkExtra ?? {}).map(([k, v]) => `  ${k}: ${String(v)}\n`).join('')}conf:
   spark.sql.session.timeZone: UTC
 s3:
   endpoint: \${S3_ENDPOINT}
@@ -304,6 +310,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
   const hwm = async (): Promise<number> => (await admin.fetchTopicOffsets(o.topic)).reduce((a, p) => a + Number(p.high), 0)
   const base = await hwm()
   let committed = 0
+  const triggers: { startMs: number; execMs: number }[] = []
   const meter = meterTree(1000)
   let job: ChildProcess
   let sink: Sink
@@ -318,9 +325,10 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     createInterface({ input: job.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return
       try {
-        const l = JSON.parse(line) as { msg?: string; progress?: { sources: { endOffset: Record<string, Record<string, number>> }[] } }
+        const l = JSON.parse(line) as { msg?: string; progress?: { timestamp: string; durationMs: { triggerExecution: number }; sources: { endOffset: Record<string, Record<string, number>> }[] } }
         if (l.msg === 'query started' || l.msg === 'batch committed') started()
         if (l.msg === 'batch committed') committed = sumOffsets(l.progress?.sources[0]?.endOffset, o.topic)
+        if (l.msg === 'batch committed' && l.progress) triggers.push({ startMs: Date.parse(l.progress.timestamp), execMs: l.progress.durationMs.triggerExecution })
       } catch {}
     })
     let err = ''
@@ -336,7 +344,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
   }
   await ready
   const load = spawnCli(
-    ['loadgen', '--bootstrap', env.KAFKA_BOOTSTRAP!, '--topic', o.topic, '--partitions', String(o.partitions), '--rate', String(o.rate), '--duration', String(o.seconds), '--record-bytes', String(o.recordBytes)],
+    ['loadgen', '--bootstrap', env.KAFKA_BOOTSTRAP!, '--topic', o.topic, '--partitions', String(o.partitions), '--rate', String(o.rate), '--duration', String(o.seconds), '--record-bytes', String(o.recordBytes), ...(o.loadgenArgs ?? [])],
     env,
   )
   meter.exclude(load.pid!)
@@ -415,5 +423,6 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     peakRssMb: usage.peakRssMb,
     cpuSeconds: usage.cpuSeconds,
     loadgenExit,
+    triggers,
   }
 }
