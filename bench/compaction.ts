@@ -12,11 +12,9 @@
  * order over BENCH_REPS repetitions (default 2). Per run:
  *
  * - throughput (records written per second), CPU-seconds of sluice's process tree, p50/p99 latency;
- * - trigger lateness: for each batch after one that finished within its interval, its trigger start
- *   minus the slot it was due at (nextTriggerTime of the previous start); "late past the
- *   interval" counts the triggers that started a whole interval or more after their slot (a slot
- *   skipped), and batches that themselves ran longer than the interval are counted apart
- *   (`overruns`: the batch was slow, not held up);
+ * - trigger lateness (bench/compaction-lib.ts): how far into its slot each trigger started (an
+ *   on-time trigger starts a few ms after a multiple of the interval; one held up by compaction
+ *   starts when the hold ends), leaving out triggers right after a batch that itself overran;
  * - files per directory at the end, as `_spark_metadata` lists them and as a plain listing sees
  *   them (no `_`/`.` names), median and max over the directories; compactions committed.
  */
@@ -25,10 +23,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nextTriggerTime } from '../src/planner/trigger-clock.js'
 import { OutputReader } from '../test/helpers/output-reader.js'
 import { repoRoot } from '../test/helpers/sluice-process.js'
 import { startStack } from '../test/helpers/stack.js'
+import { lateness, perDir } from './compaction-lib.js'
 import { median, writeResult } from './drain-lib.js'
 import { runSteady, s3Client, type SteadyResult } from './steady-lib.js'
 
@@ -46,32 +44,6 @@ function capacity(): number {
   if (f === undefined) throw new Error('no drain capacity: run `BENCH_SCENARIOS=drain-mock node dist/bench/suite.js` first or set BENCH_CAPACITY')
   const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { datasets: { topic: string; contenders: Record<string, { batchRecordsPerSecond: { median: number } }> }[] }
   return Math.round(r.datasets.find((d) => d.topic === 'small')!.contenders['sluice-pool']!.batchRecordsPerSecond.median)
-}
-
-export function lateness(triggers: { startMs: number; execMs: number }[], intervalMs: number): { p50: number; p99: number; max: number; samples: number; latePastInterval: number; overruns: number } {
-  const late: number[] = []
-  let overruns = 0
-  for (let i = 1; i < triggers.length; i++) {
-    const prev = triggers[i - 1]!
-    const slot = nextTriggerTime(prev.startMs, intervalMs)
-    if (prev.startMs + prev.execMs >= slot) {
-      overruns++
-      continue
-    }
-    late.push(Math.max(0, triggers[i]!.startMs - slot))
-  }
-  const s = [...late].sort((a, b) => a - b)
-  const q = (p: number): number => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(p * s.length))]!)
-  return { p50: q(0.5), p99: q(0.99), max: s.length === 0 ? 0 : s[s.length - 1]!, samples: s.length, latePastInterval: late.filter((x) => x >= intervalMs).length, overruns }
-}
-
-const dirOf = (k: string): string => k.slice(0, k.lastIndexOf('/'))
-
-function perDir(keys: string[]): { directories: number; median: number; max: number } {
-  const n = new Map<string, number>()
-  for (const k of keys) n.set(dirOf(k), (n.get(dirOf(k)) ?? 0) + 1)
-  const v = [...n.values()]
-  return { directories: v.length, median: v.length === 0 ? 0 : median(v), max: Math.max(0, ...v) }
 }
 
 async function filesPerDirectory(endpoint: string, prefix: string): Promise<{ sparkMetadata: ReturnType<typeof perDir>; listing: ReturnType<typeof perDir> }> {
@@ -124,10 +96,10 @@ async function main(): Promise<void> {
         })
         const files = await filesPerDirectory(stack.s3.endpoint, `${tag}/`)
         const late = lateness(res.triggers, TRIGGER_SEC * 1000)
-        const { lag: _lag, rss: _rss, triggers: _t, ...rest } = res
-        runs.push({ compaction: c, rep: r, ...rest, lateness: late, files })
+        const { lag: _lag, rss: _rss, ...rest } = res
+        runs.push({ compaction: c, rep: r, ...rest, lateness: late, files, compactionsCommitted: res.compactions })
         process.stderr.write(
-          `  ${c}: written ${res.throughput}/s, CPU ${res.cpuSeconds} s, lateness p50 ${late.p50} ms p99 ${late.p99} ms max ${late.max} ms (${late.latePastInterval} past the interval, ${late.overruns} overruns), files/dir spark ${files.sparkMetadata.median}/${files.sparkMetadata.max} listing ${files.listing.median}/${files.listing.max}\n`,
+          `  ${c}: written ${res.throughput}/s, CPU ${res.cpuSeconds} s, lateness p50 ${late.p50} ms p99 ${late.p99} ms max ${late.max} ms (${late.late} late > 100 ms, ${late.overruns} after an overrun), files/dir spark ${files.sparkMetadata.median}/${files.sparkMetadata.max} listing ${files.listing.median}/${files.listing.max}\n`,
         )
       }
     }
@@ -145,7 +117,8 @@ async function main(): Promise<void> {
           cpuSeconds: median(mine.map((x) => x.cpuSeconds)),
           latenessP99Ms: median(mine.map((x) => x.lateness.p99)),
           latenessMaxMs: Math.max(...mine.map((x) => x.lateness.max)),
-          latePastInterval: mine.reduce((a, x) => a + x.lateness.latePastInterval, 0),
+          lateTriggers: mine.reduce((a, x) => a + x.lateness.late, 0),
+          overruns: mine.reduce((a, x) => a + x.lateness.overruns, 0),
           filesPerDirSparkMedian: median(mine.map((x) => x.files.sparkMetadata.median)),
           filesPerDirListingMedian: median(mine.map((x) => x.files.listing.median)),
           filesPerDirListingMax: Math.max(...mine.map((x) => x.files.listing.max)),

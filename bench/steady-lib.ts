@@ -71,6 +71,8 @@ export interface SteadyResult {
   loadgenExit: number | null
   /** sluice: each committed batch's trigger start (ms) and triggerExecution (ms), for trigger lateness. */
   triggers: { startMs: number; execMs: number }[]
+  /** sluice: compactions committed (`compaction committed` log lines; sink.compaction). */
+  compactions: number
 }
 
 const SPARK_PYTHON = join(repoRoot, '.venv', 'bin', 'python')
@@ -311,6 +313,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
   const base = await hwm()
   let committed = 0
   const triggers: { startMs: number; execMs: number }[] = []
+  let compactions = 0
   const meter = meterTree(1000)
   let job: ChildProcess
   let sink: Sink
@@ -328,6 +331,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
         const l = JSON.parse(line) as { msg?: string; progress?: { timestamp: string; durationMs: { triggerExecution: number }; sources: { endOffset: Record<string, Record<string, number>> }[] } }
         if (l.msg === 'query started' || l.msg === 'batch committed') started()
         if (l.msg === 'batch committed') committed = sumOffsets(l.progress?.sources[0]?.endOffset, o.topic)
+        if (l.msg === 'compaction committed') compactions++
         if (l.msg === 'batch committed' && l.progress) triggers.push({ startMs: Date.parse(l.progress.timestamp), execMs: l.progress.durationMs.triggerExecution })
       } catch {}
     })
@@ -424,5 +428,6 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     cpuSeconds: usage.cpuSeconds,
     loadgenExit,
     triggers,
+    compactions,
   }
 }
