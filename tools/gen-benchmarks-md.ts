@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compactionSection } from './benchmarks-compaction-md.js'
 import { suiteSections } from './benchmarks-suite-md.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -101,6 +102,7 @@ if (dirs !== undefined) {
     '',
   )
 }
+lines.push(...compactionSection(newest.get('compaction') as Parameters<typeof compactionSection>[0]))
 lines.push(
   '## Micro-benchmarks beside the hot path',
   '',
