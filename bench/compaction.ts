@@ -4,10 +4,11 @@
  * The steady scenario of bench/suite.ts (bench/steady-lib.ts: the load generator at a fixed rate,
  * sluice with a 2-second trigger, librdkafka mock cluster, s3rver in its own process) at 80% of
  * sluice's measured drain capacity (the newest suite-drain-mock result, or BENCH_CAPACITY), with
- * record timestamps spread over the last 3 hours (`loadgen --time-span-hours 3`): the load walks
- * through 4 hour directories, of which every one but the current hour is closed by time
- * (`compactionCloseDelay` 10 min) while records still arrive in it: compaction runs again and
- * again during the load, the hardest case for the triggers. Contenders: `sink.compaction` off, and
+ * record timestamps spread over the last 6 hours (`loadgen --time-span-hours 6`, BENCH_SPAN_HOURS;
+ * in timestamp order, so the load walks through the hour directories one after the other), every
+ * one of them closed by time (`compactionCloseDelay` 10 min) while records still arrive in it:
+ * compaction runs again and again during the load, the hardest case for the triggers. After the
+ * load the job runs idle for 40 s (BENCH_SETTLE_SECONDS, both settings) so compaction can finish. Contenders: `sink.compaction` off, and
  * on (`compactionRemoveDelay: 0`, so that a listing shows the result at the end), alternating
  * order over BENCH_REPS repetitions (default 2). Per run:
  *
@@ -15,7 +16,7 @@
  * - trigger lateness (bench/compaction-lib.ts): how far into its slot each trigger started (an
  *   on-time trigger starts a few ms after a multiple of the interval; one held up by compaction
  *   starts when the hold ends), leaving out triggers right after a batch that itself overran;
- * - files per directory at the end, as `_spark_metadata` lists them and as a plain listing sees
+ * - files per directory at the end (after the idle 40 s), as `_spark_metadata` lists them and as a plain listing sees
  *   them (no `_`/`.` names), median and max over the directories; compactions committed.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3'
@@ -35,6 +36,10 @@ const SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60)
 const REPS = Number(process.env.BENCH_REPS ?? 2)
 const LEVEL = 0.8
 const TRIGGER_SEC = 2
+/** Record timestamps over the last SPAN_HOURS hours (the load walks through the hour directories). */
+const SPAN_HOURS = Number(process.env.BENCH_SPAN_HOURS ?? 6)
+/** After the load, the job runs idle this long (both settings) so that compaction can finish. */
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 40)
 const POOL = cpus().length
 
 function capacity(): number {
@@ -91,7 +96,8 @@ async function main(): Promise<void> {
           recordBytes: 70,
           drainSeconds: 30,
           tag,
-          loadgenArgs: ['--time-span-hours', '3'],
+          loadgenArgs: ['--time-span-hours', String(SPAN_HOURS)],
+          settleSeconds: SETTLE_SECONDS,
           sinkExtra: c === 'on' ? { compaction: true, compactionRemoveDelay: 0 } : {},
         })
         const files = await filesPerDirectory(stack.s3.endpoint, `${tag}/`)
@@ -135,6 +141,8 @@ async function main(): Promise<void> {
     triggerSec: TRIGGER_SEC,
     partitions: PARTITIONS,
     reps: REPS,
+    spanHours: SPAN_HOURS,
+    settleSeconds: SETTLE_SECONDS,
     summary,
     runs,
     loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))),

@@ -42,6 +42,8 @@ export interface SteadyOptions {
   sinkExtra?: Record<string, string | number | boolean>
   /** More `sluice loadgen` flags (e.g. ['--time-span-hours', '3']). */
   loadgenArgs?: string[]
+  /** Keep the job running this long after the lag is back to 0 (idle triggers: compaction settles); its CPU counts. */
+  settleSeconds?: number
 }
 
 export interface SteadyResult {
@@ -382,6 +384,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     tEnd = t
     if (loadDone && (behind === 0 || t > loadEnd + o.drainSeconds)) break
   }
+  if (o.settleSeconds !== undefined) await new Promise((r) => setTimeout(r, o.settleSeconds! * 1000))
   job.kill('SIGTERM')
   await waitExit(job, 60_000)
   const usage = meter.stop()

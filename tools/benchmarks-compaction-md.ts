@@ -30,6 +30,8 @@ interface CompactionResult {
   triggerSec: number
   partitions: number
   reps: number
+  spanHours?: number
+  settleSeconds?: number
   runs: Run[]
   loadavgAtEnd: number[]
   shared: boolean
@@ -49,13 +51,14 @@ export function compactionSection(r: CompactionResult | undefined): string[] {
     '## Compaction on and off under steady load (`bench/compaction.ts`)',
     '',
     `The steady scenario (load generator at ${Math.round(r.level * 100)}% of the measured drain capacity of ${fmt(r.capacity)} records/s = ${fmt(r.rate)} records/s offered, ` +
-      `${r.seconds} s, ${r.partitions} partitions, trigger ${r.triggerSec} s, librdkafka mock cluster, s3rver), record timestamps spread over the last 3 hours ` +
-      '(`partitionBy: [dt, dth]`: the hour directories behind the current one are closed by time while records still arrive in them, so compaction runs again and again during the load). ' +
+      `${r.seconds} s, ${r.partitions} partitions, trigger ${r.triggerSec} s, librdkafka mock cluster, s3rver), record timestamps spread in order over the last ${r.spanHours ?? 3} hours ` +
+      '(`partitionBy: [dt, dth]`: the load walks through the hour directories, each closed by time while records still arrive in it, so compaction runs again and again during the load); ' +
+      `after the load the job runs idle for ${r.settleSeconds ?? 0} s (both settings; its CPU counts). ` +
       '`sink.compaction` off, and on with `compactionRemoveDelay: 0` (everything else default), alternating order, ' +
       `${r.reps} repetitions. ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, commit ${r.commit}, ${r.date}.` +
       (r.shared ? ` **The machine was shared** (load average ${r.loadavgAtEnd.join(' / ')} on ${r.machine.cpus} cores at the end, five other sessions building and testing): the load generator could not hold the offered rate and batches often ran past the 2-second interval; compare the two settings within the run, by CPU-seconds and ratios.` : ''),
     '',
-    'Trigger lateness: how far into its slot each trigger started (processing-time triggers start on multiples of the interval; one held up by work between triggers starts when the hold ends), leaving out the triggers right after a batch that itself ran past its slot ("after an overrun"). Files per directory at the end of the run, as `_spark_metadata` lists them and as a plain listing sees them (median / max over the directories).',
+    'Trigger lateness: how far into its slot each trigger started (processing-time triggers start on multiples of the interval; one held up by work between triggers starts when the hold ends), leaving out the triggers right after a batch that itself ran past its slot ("after an overrun"). Files per directory at the end of the run (after the idle time), as `_spark_metadata` lists them and as a plain listing sees them (median / max over the directories).',
     '',
     '| compaction | rep | offered / achieved records/s | written records/s | CPU-s | p50 / p99 latency | trigger lateness p50 / p99 / max | late > 100 ms / samples | after an overrun | compactions | files per dir, _spark_metadata | files per dir, listing |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -60,7 +60,9 @@ export function directoryCounts(paths: readonly string[]): { directories: number
     const d = p.slice(0, p.lastIndexOf('/') + 1)
     perDir.set(d, (perDir.get(d) ?? 0) + 1)
   }
-  return { directories: perDir.size, maxFilesPerDirectory: Math.max(0, ...perDir.values()) }
+  let max = 0
+  for (const n of perDir.values()) max = Math.max(max, n)
+  return { directories: perDir.size, maxFilesPerDirectory: max }
 }
 
 /** Partition columns defined as a sortable date_format: value → whether its period ended `delay` ago. */

@@ -14,6 +14,7 @@ import { intentKey, OwnerLease, serializeIntent } from '../../src/commit/index.j
 import type { CompactionSettings } from '../../src/commit/compaction.js'
 import type { JobConfig } from '../../src/config/types.js'
 import { createLogger } from '../../src/log.js'
+import type { CompactionEvent } from '../../src/metrics/compaction-metrics.js'
 import { CompactionScheduler } from '../../src/query/compaction-scheduler.js'
 import { parseLocation } from '../../src/storage/index.js'
 import type { ObjectInfo } from '../../src/storage/types.js'
@@ -36,7 +37,7 @@ export const config = (removeDelayMs = 0) =>
 /** The worker pool, in-process: the real task module, without a thread. */
 export const inProcessPool = { run: (t: CompactTask) => runCompactTask(t) } as unknown as Piscina
 
-export function scheduler(root: string, p: Proc, clock: { now: number }, removeDelayMs = 0): CompactionScheduler {
+export function scheduler(root: string, p: Proc, clock: { now: number }, removeDelayMs = 0, onEvent?: (e: CompactionEvent) => void): CompactionScheduler {
   return new CompactionScheduler({
     config: config(removeDelayMs),
     settings: { ...SETTINGS, removeDelayMs },
@@ -50,6 +51,7 @@ export function scheduler(root: string, p: Proc, clock: { now: number }, removeD
     log: createLogger({ level: 'silent' }),
     onRequests: () => undefined,
     now: () => clock.now,
+    onEvent,
   })
 }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import type { CompactionEvent } from '../../src/metrics/compaction-metrics.js'
 import { Crash, listingRecords, proc, sparkRecords, tempRoot } from './commit-helpers.js'
 import { closedHours, CONF, dataBatch, dataFilesPerDir, dirAt, end, HOUR, scheduler, sorted, T0 } from './compaction-fixtures.js'
 
@@ -14,7 +15,8 @@ test('a simulated day of small batches ends with one file per hour directory; re
   const p = proc(root, 'run-a', { compactInterval: 10 })
   await p.protocol.open()
   const clock = { now: T0 }
-  const s = scheduler(root, p, clock)
+  const events: CompactionEvent[] = []
+  const s = scheduler(root, p, clock, 0, (e) => events.push(e))
   const all: string[] = []
   let next = 0
   const PER_HOUR = 12 // one batch every 5 simulated minutes
@@ -39,6 +41,13 @@ test('a simulated day of small batches ends with one file per hour directory; re
   assert.equal(perDir.size, 24)
   for (const [dir, n] of perDir) assert.ok(n <= 2, `${dir}: ${n} files`)
   assert.ok(s.stats.compactions > 0 && s.stats.filesReplaced >= 24 * PER_HOUR * 3 - 24 * 2)
+  // The metrics' figures (docs/metrics.md): one event per commit, per removal, per planning.
+  const of = <K extends CompactionEvent['kind']>(k: K) => events.filter((e): e is Extract<CompactionEvent, { kind: K }> => e.kind === k)
+  assert.equal(of('committed').length, s.stats.compactions)
+  assert.equal(of('committed').reduce((a, e) => a + e.filesReplaced, 0), s.stats.filesReplaced)
+  assert.equal(of('removed').reduce((a, e) => a + e.filesRemoved, 0), s.stats.filesRemoved)
+  assert.ok(of('removed').flatMap((e) => e.directories).every((d) => d.files <= 2 && d.bytes > 0), 'files and bytes per compacted directory')
+  assert.ok(of('planned').some((e) => e.maxFilesPerDirectory >= 36), 'planning saw an hour of small files (12 batches × 3)')
   // A _SUCCESS marker in each compacted hour, and no plan left behind.
   for (const dir of perDir.keys()) assert.ok((await readdir(dir)).includes('_SUCCESS'), dir)
   assert.deepEqual(await readdir(join(root, 'cp', 'sluice', 'compactions')).catch(() => []), [])
