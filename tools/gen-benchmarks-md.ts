@@ -103,6 +103,7 @@ if (dirs !== undefined) {
   )
 }
 lines.push(...compactionSection(newest.get('compaction') as Parameters<typeof compactionSection>[0]))
+lines.push(...compactionSection(newest.get('compaction-light') as Parameters<typeof compactionSection>[0], '### The same at a load the shared machine sustained (`BENCH_CAPACITY` set by hand, `BENCH_RESULT_NAME=compaction-light`)'))
 lines.push(
   '## Micro-benchmarks beside the hot path',
   '',
