@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compactionSection } from './benchmarks-compaction-md.js'
 import { suiteSections } from './benchmarks-suite-md.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -101,6 +102,8 @@ if (dirs !== undefined) {
     '',
   )
 }
+lines.push(...compactionSection(newest.get('compaction') as Parameters<typeof compactionSection>[0]))
+lines.push(...compactionSection(newest.get('compaction-light') as Parameters<typeof compactionSection>[0], '### The same at a load the shared machine sustained (`BENCH_CAPACITY` set by hand, `BENCH_RESULT_NAME=compaction-light`)'))
 lines.push(
   '## Micro-benchmarks beside the hot path',
   '',

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js'
 import type { StreamingQueryProgress } from './progress.js'
 import type { RequestRecord } from '../storage/index.js'
 import { LagTracker, type SourceStatus } from './lag-tracker.js'
+import { CompactionMetrics, type CompactionEvent } from './compaction-metrics.js'
 import { QueryMetrics, type PartitionLag } from './query-metrics.js'
 import { MonitoringServer } from './server.js'
 
@@ -31,6 +32,7 @@ export interface MonitoredQuery {
   on(event: 'sourceStatus', fn: (s: SourceStatus) => void): unknown
   on(event: 's3Requests', fn: (r: RequestRecord[]) => void): unknown
   on(event: 'batchRetry', fn: () => void): unknown
+  on(event: 'compaction', fn: (e: CompactionEvent) => void): unknown
   on(event: 'terminated', fn: (e: { exception: string | null }) => void): unknown
 }
 
@@ -92,6 +94,8 @@ export async function attachMonitoring(
   })
   query.on('s3Requests', (r) => metrics.recordS3(r))
   query.on('batchRetry', () => metrics.batchOutcome('retried'))
+  const compaction = new CompactionMetrics(metrics.registry)
+  query.on('compaction', (e) => compaction.record(e))
   query.on('terminated', (e) => {
     if (e.exception !== null) metrics.batchOutcome('failed')
   })

@@ -24,6 +24,7 @@ import {
   type CompactionSettings,
 } from '../commit/compaction.js'
 import type { JobConfig } from '../config/types.js'
+import type { CompactionEvent } from '../metrics/compaction-metrics.js'
 import { deserializeError, SluiceError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { getZone, unescapePathName } from '../sql/index.js'
@@ -50,6 +51,18 @@ export interface CompactionStats {
   filesRemoved: number
   /** Per directory compacted: files and bytes listed after its last compaction. */
   directories: Map<string, { files: number; bytes: number }>
+}
+
+/** How many directories the listed paths are in, and the most files one of them holds. */
+export function directoryCounts(paths: readonly string[]): { directories: number; maxFilesPerDirectory: number } {
+  const perDir = new Map<string, number>()
+  for (const p of paths) {
+    const d = p.slice(0, p.lastIndexOf('/') + 1)
+    perDir.set(d, (perDir.get(d) ?? 0) + 1)
+  }
+  let max = 0
+  for (const n of perDir.values()) max = Math.max(max, n)
+  return { directories: perDir.size, maxFilesPerDirectory: max }
 }
 
 /** Partition columns defined as a sortable date_format: value → whether its period ended `delay` ago. */
@@ -95,6 +108,8 @@ export interface SchedulerOptions {
   runId: string
   log: Logger
   onRequests: (r: RequestRecord[]) => void
+  /** The figures of docs/metrics.md "Compaction" (the query emits them as `compaction`). */
+  onEvent?: (e: CompactionEvent) => void
   now?: () => number
 }
 
@@ -217,6 +232,7 @@ export class CompactionScheduler {
     this.stats.bytesRewritten += bytes
     this.stats.filesReplaced += sets.replaced.size
     this.stats.filesWritten += files.length
+    this.#o.onEvent?.({ kind: 'committed', filesReplaced: sets.replaced.size, filesWritten: files.length, bytesRewritten: bytes })
     this.#o.log.info(
       { batchId, compaction: plan.id, directories: new Set(plan.groups.map((g) => g.dir)).size, filesReplaced: sets.replaced.size, filesWritten: files.length, bytes },
       'compaction committed',
@@ -225,6 +241,7 @@ export class CompactionScheduler {
 
   async #start(): Promise<void> {
     const files = await this.#o.protocol.sinkLog.allFiles()
+    this.#o.onEvent?.({ kind: 'planned', ...directoryCounts(files.map((f) => f.path)) })
     const busy = new Set<string>()
     for (const p of this.#pending) for (const g of p.groups) for (const s of g.sources) busy.add(s.key)
     const plan = planCompaction({
@@ -303,13 +320,14 @@ export class CompactionScheduler {
       }
       const removed = await removeReplaced(this.#o.output, this.#o.checkpoint, plan, listed)
       this.stats.filesRemoved += removed
-      await this.#directoryStats(new Set(plan.groups.map((g) => g.dir)))
+      const dirs = await this.#directoryStats(new Set(plan.groups.map((g) => g.dir)))
+      this.#o.onEvent?.({ kind: 'removed', filesRemoved: removed, directories: dirs })
       this.#o.log.info({ compaction: plan.id, removedFiles: removed }, 'compaction: replaced files removed, _SUCCESS written')
     }
   }
 
   /** Files and bytes `_spark_metadata` lists per compacted directory (metrics; the last 100 directories). */
-  async #directoryStats(dirs: Set<string>): Promise<void> {
+  async #directoryStats(dirs: Set<string>): Promise<{ files: number; bytes: number }[]> {
     const bases = [...dirs].map((d) => [d, this.#o.output.uri(d)] as const)
     const acc = new Map<string, { files: number; bytes: number }>(bases.map(([d]) => [d, { files: 0, bytes: 0 }]))
     for (const f of await this.#o.protocol.sinkLog.allFiles()) {
@@ -326,6 +344,7 @@ export class CompactionScheduler {
       this.stats.directories.set(d, a)
     }
     while (this.stats.directories.size > 100) this.stats.directories.delete(this.stats.directories.keys().next().value!)
+    return [...acc.values()]
   }
 
   /** Waits for a rewrite in flight (stop). */

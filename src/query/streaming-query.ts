@@ -36,6 +36,7 @@ import { sparkTimestamp, type DurationMs, type StreamingQueryProgress } from '..
 import { commitToGroup, committedBatchReport, describeSource, type BatchRun } from './batch-report.js'
 import { newQueryOffsets } from './starting-offsets.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
+import type { CompactionEvent } from '../metrics/compaction-metrics.js'
 
 /** How long to wait between polls when the trigger interval is 0 and there is no new data. */
 const IDLE_POLL_MS = 100
@@ -58,6 +59,8 @@ export interface StreamingQueryEvents {
   s3Requests: [RequestRecord[]]
   /** sluice: a batch failed with a retriable error and is being retried. */
   batchRetry: [{ batchId: number; attempt: number; code: string }]
+  /** sluice: compaction planned, committed, replaced files removed (docs/metrics.md "Compaction"). */
+  compaction: [CompactionEvent]
 }
 
 export type QueryState = 'starting' | 'active' | 'idle' | 'terminated'
@@ -182,7 +185,7 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
         checkpointSpec,
         onRequests: (r) => this.emit('s3Requests', r),
       })
-      this.#compaction = await CompactionScheduler.start(c, { protocol: this.#protocol, pool: this.#writer.pool, output: this.#outputStore, checkpoint: this.#checkpointStore, outputSpec, checkpointSpec, runId: this.runId, log: this.#log, onRequests: (r) => this.emit('s3Requests', r) })
+      this.#compaction = await CompactionScheduler.start(c, { protocol: this.#protocol, pool: this.#writer.pool, output: this.#outputStore, checkpoint: this.#checkpointStore, outputSpec, checkpointSpec, runId: this.runId, log: this.#log, onRequests: (r) => this.emit('s3Requests', r), onEvent: (e) => this.emit('compaction', e) })
       if (c.metrics.enabled) {
         this.#monitoring = await attachMonitoring(this, {
           host: c.metrics.host,

@@ -40,8 +40,18 @@ const CONTRACT = new Set([
   'sluice_worker_pool_utilization',
   'sluice_worker_queue_size',
   'sluice_kafka_security_info',
+  // Compaction (src/metrics/compaction-metrics.ts)
+  'sluice_compactions_total',
+  'sluice_compaction_files_rewritten_total',
+  'sluice_compaction_files_written_total',
+  'sluice_compaction_bytes_rewritten_total',
+  'sluice_compaction_files_removed_total',
+  'sluice_compaction_directory_files',
+  'sluice_compaction_directory_bytes',
+  'sluice_output_directories',
+  'sluice_output_directory_files_max',
 ])
-const HISTOGRAMS = new Set(['sluice_batch_duration_seconds', 'sluice_s3_request_duration_seconds'])
+const HISTOGRAMS = new Set(['sluice_batch_duration_seconds', 'sluice_s3_request_duration_seconds', 'sluice_compaction_directory_files', 'sluice_compaction_directory_bytes'])
 
 /** The families the dashboard must chart (issue 3's panel list). */
 const DASHBOARD_MUST_SHOW = [
