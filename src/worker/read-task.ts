@@ -19,6 +19,7 @@ import type { DecodedChunk, FetchRange } from '../kafka/types.js'
 import type { KafkaRecord, Projection, ProjectedRow } from '../sql/index.js'
 import { takeRequestStats } from '../storage/index.js'
 import { compileTaskProjection } from './compile-projection.js'
+import { ParquetRowGroups } from './parquet/row-groups.js'
 import { RowBlocks } from './row-blocks.js'
 import type { RangeStats, ReadOutcome, ReadRange, ReadResult, ReadTask, TaskKafka, TaskProjection, TaskRange } from './types.js'
 
@@ -78,7 +79,10 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
     valueEnd: -1,
     headers: null,
   }
-  const row: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
+  const row: ProjectedRow = { line: '', values: [], partitionPath: '', corrupt: false }
+  // sink.format parquet: rows become row groups here, on the worker (parquet/row-groups.ts).
+  const pq = task.parquet === undefined ? null : new ParquetRowGroups(blocks, task.parquet, task.memoryBytes)
+  const values = row.values!
   let rows = 0
   let corruptRows = 0
   let inputBytes = 0
@@ -110,14 +114,15 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
         if (ts < min) min = ts
         if (ts > max) max = ts
         if (row.corrupt && dropMalformed) continue // counted in corruptRows, not written
-        blocks.append(w, row.partitionPath, row.line)
+        if (pq === null) blocks.append(w, row.partitionPath, row.line)
+        else pq.append(w, row.partitionPath, values)
       }
       stats.minTimestamp = min
       stats.maxTimestamp = max
       corruptRows += corrupt
       rows += n
       stats.records += n
-      await blocks.sendDue()
+      await (pq ?? blocks).sendDue()
     }
     const r = await readWithDataLoss(client, range, onChunk, task.failOnDataLoss)
     stats.lost = r.lost
@@ -130,8 +135,8 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
     for (let r = queue.shift(); r !== undefined; r = queue.shift()) await readOne(r)
   })
   await Promise.all(lanes)
-  await blocks.finish()
-  return { ok: true, rows, corruptRows, inputBytes, ranges: rangeStats, peakBufferedBytes: blocks.peak, s3Requests: takeRequestStats() }
+  await (pq ?? blocks).finish()
+  return { ok: true, rows, corruptRows, inputBytes, ranges: rangeStats, peakBufferedBytes: pq?.peak ?? blocks.peak, s3Requests: takeRequestStats() }
 }
 
 /**
