@@ -49,6 +49,11 @@ export class OutputReader {
     return out
   }
 
+  async getBytes(key: string): Promise<Buffer> {
+    const r = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }))
+    return Buffer.from(await r.Body!.transformToByteArray())
+  }
+
   async getText(key: string): Promise<string> {
     const r = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }))
     const bytes = Buffer.from(await r.Body!.transformToByteArray())
