@@ -97,10 +97,14 @@ export class OutputReader {
   }
 
   async viaListing(): Promise<OutputRow[]> {
-    const keys = (await this.list(this.#prefix))
+    return this.#rows(await this.listedKeys())
+  }
+
+  /** Keys a plain listing reads: every object under the prefix except hidden `_`/`.` names. */
+  async listedKeys(): Promise<string[]> {
+    return (await this.list(this.#prefix))
       .map((o) => o.key)
       .filter((k) => !k.slice(this.#prefix.length).split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.')))
-    return this.#rows(keys)
   }
 
   async #rows(keys: string[]): Promise<OutputRow[]> {
