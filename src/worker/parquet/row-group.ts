@@ -171,7 +171,7 @@ function unscaled(s: string): bigint {
 }
 
 /** RLE runs of `levels` with `bitWidth` bits each (the hybrid encoding without bit-packed runs). */
-function rleLevels(levels: readonly number[], bitWidth: number): Buffer {
+export function rleLevels(levels: readonly number[], bitWidth: number): Buffer {
   const width = (bitWidth + 7) >> 3
   const out = new Bytes()
   let i = 0
@@ -235,6 +235,12 @@ export class RowGroupBuilder {
     const nodes = this.schema.columns
     for (let i = 0; i < nodes.length; i++) this.#shred(nodes[i]!, values[i] ?? null, 0, 0)
     this.rows++
+  }
+
+  /** Leaf `i`'s repetition and definition levels so far (for tests and diagnostics). */
+  levels(i: number): { reps: readonly number[]; defs: readonly number[] } {
+    const c = this.#columns[i]!
+    return { reps: c.reps, defs: c.defs }
   }
 
   /** Bytes the builder holds allocated (an estimate from its buffers' capacity). */
