@@ -151,6 +151,10 @@ describe('row groups', () => {
     assert.equal(before1970.readBigInt64LE(0), 86_399_999_999_000n, 'one µs before the epoch: the last µs of the previous day')
     assert.equal(before1970.readInt32LE(8), 2_440_587)
     assert.equal((await page('t TIMESTAMP', 'TIMESTAMP_MICROS', us)).readBigInt64LE(0), BigInt(us))
+    for (const v of [-5, -(2 ** 40) - 3, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+      assert.equal((await page('l BIGINT', 'INT96', v)).readBigInt64LE(0), BigInt(v), `BIGINT ${v}`)
+    }
+    assert.equal((await page('l BIGINT', 'INT96', 2n ** 62n + 1n)).readBigInt64LE(0), 2n ** 62n + 1n)
     assert.equal((await page('d DECIMAL(9,2)', 'INT96', '-12.34')).readInt32LE(0), -1234)
     assert.equal((await page('d DECIMAL(18,3)', 'INT96', '123456789012345.678')).readBigInt64LE(0), 123456789012345678n)
     const fixed = await page('d DECIMAL(20,0)', 'INT96', '-2')

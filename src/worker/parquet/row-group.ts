@@ -113,7 +113,8 @@ class Column {
       case 'int64':
       case 'ts-micros':
         b.room(8)
-        b.pos = b.buf.writeBigInt64LE(BigInt(v as number | bigint), b.pos)
+        if (typeof v === 'number') writeInt64(b, v)
+        else b.pos = b.buf.writeBigInt64LE(v as bigint, b.pos)
         return
       case 'ts-millis':
         b.room(8)
@@ -163,6 +164,14 @@ class Column {
   get size(): number {
     return this.values.buf.length + (this.defs.length + this.reps.length) * 8 + this.bools.length
   }
+}
+
+/** A safe integer as int64 LE without a BigInt (two 32-bit halves; floor keeps negatives right). */
+function writeInt64(b: Bytes, v: number): void {
+  const hi = Math.floor(v / 4294967296)
+  b.buf.writeUInt32LE(v - hi * 4294967296, b.pos)
+  b.buf.writeInt32LE(hi, b.pos + 4)
+  b.pos += 8
 }
 
 /** A DECIMAL's plain string ("-12.50") → its unscaled value. */
