@@ -17,7 +17,9 @@
  *
  *   node dist/bench/parquet.bench.js            # prints JSON, writes bench/results/parquet-<time>.json
  */
+import { execFileSync } from 'node:child_process'
 import { writeFileSync, mkdirSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { parseSchema } from '../src/sql/index.js'
@@ -194,10 +196,24 @@ async function main(): Promise<void> {
       }),
     )
   }
-  const out = { bench: 'parquet', node: process.version, reps: REPS, when: new Date().toISOString(), note: 'machine shared with other jobs: compare ratios and CPU-seconds', result }
+  let commit = 'unknown'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim()
+  } catch {
+    // not a git checkout
+  }
+  const out = {
+    benchmark: 'parquet',
+    date: new Date().toISOString(),
+    commit,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    reps: REPS,
+    note: 'machine shared with other jobs: compare ratios and CPU-seconds',
+    result,
+  }
   const dir = join(process.cwd(), 'bench', 'results')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, `parquet-${out.when.replace(/[:.]/g, '-')}.json`), JSON.stringify(out, null, 2) + '\n')
+  writeFileSync(join(dir, `parquet-${out.date.replace(/[:.]/g, '-')}.json`), JSON.stringify(out, null, 2) + '\n')
   console.log(JSON.stringify(out, null, 2))
 }
 
