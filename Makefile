@@ -92,3 +92,4 @@ include mk/bench.mk
 include mk/faults.mk
 include mk/secwire.mk
 include mk/hotpath.mk
+include mk/parquet.mk

@@ -104,6 +104,30 @@ if (dirs !== undefined) {
 }
 lines.push(...compactionSection(newest.get('compaction') as Parameters<typeof compactionSection>[0]))
 lines.push(...compactionSection(newest.get('compaction-light') as Parameters<typeof compactionSection>[0], '### The same at a load the shared machine sustained (`BENCH_CAPACITY` set by hand, `BENCH_RESULT_NAME=compaction-light`)'))
+type ParquetRow = { rowsPerSec: number; rowsPerCpuSec: number; cpuSecPer100kRows: number; bytes: number; bytesPerRow: number; rows: number }
+const parquet = newest.get('parquet') as (Result & { reps: number; result: Record<string, Record<string, ParquetRow>> }) | undefined
+if (parquet !== undefined) {
+  const label: Record<string, string> = {
+    sluice: "Parquet, sluice's writer (snappy)",
+    'hyparquet-writer': 'Parquet, hyparquet-writer (snappy)',
+    json: 'JSON lines, uncompressed',
+    'json-snappy': 'JSON lines, snappy (Hadoop framing)',
+  }
+  lines.push(
+    '## Parquet vs JSON (`bench/parquet.bench.ts`)',
+    '',
+    `${machine(parquet)}; ${parquet.reps} repetitions in one run, contenders in alternating order, medians. The machine was shared with other jobs (wall-clock rows/s swing widely): read rows per CPU-second and the sizes. Writer only, in one thread, from rows already projected: the seed's rows (message of ~100 random characters, kafka_timestamp) and wide rows (10 columns, ~10 % nulls). The JSON contenders use JSON.stringify (the sink's generated writer is faster). hyparquet-writer gets the same rows transposed into columns (counted), statistics off as sluice writes none.`,
+    '',
+    '| rows | writer | rows/s (wall) | rows per CPU-second | CPU-s per 100k rows | output | bytes per row |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  )
+  for (const [set, byWriter] of Object.entries(parquet.result)) {
+    for (const [w, r] of Object.entries(byWriter)) {
+      lines.push(`| ${set} (${fmt(r.rows)}) | ${label[w] ?? w} | ${fmt(r.rowsPerSec)} | ${fmt(r.rowsPerCpuSec)} | ${r.cpuSecPer100kRows} | ${(r.bytes / 1e6).toFixed(1)} MB | ${r.bytesPerRow} |`)
+    }
+  }
+  lines.push('')
+}
 lines.push(
   '## Micro-benchmarks beside the hot path',
   '',

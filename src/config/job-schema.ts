@@ -3,11 +3,12 @@
  * and its documentation (docs/config.md is generated from it by tools/gen-config-doc.ts).
  */
 import { z } from 'zod'
-import { Bad, bool, bytes, def, duration, field, ignored, int, list, opt, req, text } from './fields.js'
+import { Bad, bool, bytes, choice, def, duration, field, ignored, int, list, opt, req, text } from './fields.js'
 import { show } from './problems.js'
 import { fromJsonSchema } from './from-json-schema.js'
 import { sinkSchema } from './sink-schema.js'
 import { sourceSchema } from './source-schema.js'
+import { TIMESTAMP_TYPES } from '../worker/parquet/schema.js'
 
 const timeZone = field<string>((v) => {
   if (typeof v !== 'string' || v.trim() === '') {
@@ -61,7 +62,14 @@ export const confSchema = z
       type: 'int',
       default: '0 (no limit)',
       spark: 'spark.sql.files.maxRecordsPerFile',
-      description: 'Default of `sink.maxRecordsPerFile` (the sink option wins, as in Spark).',
+      description: 'Default of `sink.maxRecordsPerFile` (the sink option wins, as in Spark); not applied with `format: parquet`, whose row groups are not split.',
+    }),
+    'spark.sql.parquet.outputTimestampType': opt(choice({ values: TIMESTAMP_TYPES }), {
+      type: 'TIMESTAMP_MICROS | TIMESTAMP_MILLIS | INT96',
+      default: "TIMESTAMP_MICROS (Spark's default: INT96)",
+      spark: 'spark.sql.parquet.outputTimestampType',
+      description:
+        "How `format: parquet` stores TIMESTAMP columns. sluice's default differs from Spark's on purpose: INT64 TIMESTAMP(MICROS, UTC) is exact to Spark's microsecond, a Parquet logical type every current reader knows (Spark, pyarrow, DuckDB, Trino, Athena), while INT96 is deprecated in the Parquet format; Spark reads both as TIMESTAMP. INT96 writes what Spark writes by default.",
     }),
     'spark.sql.shuffle.partitions': ignored({
       spark: 'spark.sql.shuffle.partitions',

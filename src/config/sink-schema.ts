@@ -70,8 +70,8 @@ export function parseTrigger(v: unknown): Trigger | Bad {
 const trigger = field<Trigger>(parseTrigger)
 
 const FORMAT_UNSUPPORTED: Record<string, string> = {}
-for (const f of ['parquet', 'csv', 'orc', 'text', 'avro', 'delta', 'iceberg', 'hudi']) {
-  FORMAT_UNSUPPORTED[f] = `sluice writes JSON lines only (format: json); convert downstream, or keep Spark for ${f} output`
+for (const f of ['csv', 'orc', 'text', 'avro', 'delta', 'iceberg', 'hudi']) {
+  FORMAT_UNSUPPORTED[f] = `sluice writes JSON lines (format: json) and Parquet (format: parquet); convert downstream, or keep Spark for ${f} output`
 }
 for (const f of ['console', 'memory', 'kafka', 'foreach', 'foreachBatch', 'noop']) {
   FORMAT_UNSUPPORTED[f] = 'sluice is a file sink writing JSON lines to S3 or a directory; use format: json'
@@ -99,11 +99,12 @@ export const DEFAULT_WRITER_MEMORY = 256 * 1024 * 1024
 
 export const sinkSchema = z
   .object({
-    format: def(choice({ values: ['json'] as const, unsupported: FORMAT_UNSUPPORTED }), 'json', {
-      type: 'json',
+    format: def(choice({ values: ['json', 'parquet'] as const, unsupported: FORMAT_UNSUPPORTED }), 'json', {
+      type: 'json | parquet',
       default: 'json',
-      spark: "writeStream.format('json')",
-      description: 'Output format; JSON lines is the only one.',
+      spark: "writeStream.format('json') / format('parquet')",
+      description:
+        "Output format: JSON lines, or Parquet as Spark 3.5 writes it (`part-…-c000.snappy.parquet`; Spark's type mapping, every column OPTIONAL; TIMESTAMP as `conf.spark.sql.parquet.outputTimestampType`, default TIMESTAMP_MICROS). Row groups are built and compressed in the read tasks, at most a quarter of a read task's memory share (≤ 8 MiB) each (docs/architecture.md, \"Parquet\"). Not with `sink.compaction`.",
     }),
     path: req(location, {
       type: 'location',
@@ -145,18 +146,17 @@ export const sinkSchema = z
       'append',
       { type: 'append', default: 'append', spark: 'outputMode', description: 'Only append, as for Spark file sinks.' },
     ),
-    compression: def(
+    compression: opt(
       choice<Codec>({
         values: CODECS,
         aliases: { uncompressed: 'none', zstandard: 'zstd' },
       }),
-      'none',
       {
         type: 'none | uncompressed | gzip | deflate | bzip2 | lz4 | snappy | zstd',
-        default: 'none',
+        default: 'none (json), snappy (parquet)',
         spark: 'compression',
         description:
-          "Compression of the output files, framed as Spark's writer frames each codec through Hadoop's (so Spark and Hadoop-based readers read them back), with Spark's file extensions: gzip `.json.gz`, deflate `.json.deflate` (zlib stream), bzip2 `.json.bz2`, lz4 `.json.lz4` and snappy `.json.snappy` (Hadoop's block framing, not the LZ4 frame or Snappy framing formats: command-line lz4/snappy tools do not read them), zstd `.json.zst` (an extension: not a Spark 3.5 short name, and Hadoop reads it only with its native library; the zstd tool reads it). Speed and ratio per codec: BENCHMARKS.md (bench/compressors.bench.ts).",
+          "Compression of the output files, framed as Spark's writer frames each codec through Hadoop's (so Spark and Hadoop-based readers read them back), with Spark's file extensions: gzip `.json.gz`, deflate `.json.deflate` (zlib stream), bzip2 `.json.bz2`, lz4 `.json.lz4` and snappy `.json.snappy` (Hadoop's block framing, not the LZ4 frame or Snappy framing formats: command-line lz4/snappy tools do not read them), zstd `.json.zst` (an extension: not a Spark 3.5 short name, and Hadoop reads it only with its native library; the zstd tool reads it). Speed and ratio per codec: BENCHMARKS.md (bench/compressors.bench.ts). With `format: parquet` each data page is compressed (Parquet's own codecs, as Spark's parquet `compression` option): snappy (default) `.snappy.parquet`, gzip `.gz.parquet`, zstd `.zstd.parquet`, none `.parquet`.",
       },
     ),
     timestampFormat: opt(formatPattern('timestamp'), {

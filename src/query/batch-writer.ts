@@ -32,6 +32,8 @@ import {
 } from '../worker/index.js'
 import { MergeWriter } from '../worker/merge-writer.js'
 import { badRecordsKey } from '../worker/bad-records.js'
+import { parquetTaskSpec } from '../worker/parquet/task-spec.js'
+import type { ParquetTaskSpec } from '../worker/types.js'
 import type { JobConfig } from '../config/types.js'
 import type { PartitionInfo } from '../kafka/index.js'
 import type { Logger } from '../log.js'
@@ -67,6 +69,8 @@ export class BatchWriter {
   #outputSpec: StoreSpec
   #checkpointSpec: StoreSpec
   #projection: TaskProjection
+  /** sink.format parquet: schema and codec for the read tasks and merge writers. */
+  #parquet: ParquetTaskSpec | undefined
   #onRequests: RequestSink
   #queryId: string
 
@@ -87,6 +91,7 @@ export class BatchWriter {
     this.#checkpointSpec = o.checkpointSpec
     const c = o.config
     this.#projection = taskProjection(c)
+    this.#parquet = parquetTaskSpec(c, this.#projection)
     this.#pool = new Piscina({
       filename: writerTaskFile,
       minThreads: c.workers,
@@ -159,6 +164,7 @@ export class BatchWriter {
           kafka: this.#kafka(),
           lineSep: c.sink.lineSep,
           badRecords: c.sink.badRecordsPath !== undefined,
+          parquet: this.#parquet,
           port: port2,
         }
         const run = this.#pool.run(task, { transferList: [port2] }) as Promise<ReadOutcome>
@@ -195,7 +201,7 @@ export class BatchWriter {
           return
         }
         const len = m.len
-        writers[m.w]!.append(m.dir, new Uint8Array(m.buf, 0, len), m.rows).then(() => {
+        writers[m.w]!.append(m.dir, new Uint8Array(m.buf, 0, len), m.rows, m.rg).then(() => {
           const ack: BlockReply = { t: 'a', n: len }
           port.postMessage(ack)
         }, fail)
@@ -250,6 +256,7 @@ export class BatchWriter {
       output: this.#outputSpec,
       checkpoint: this.#checkpointSpec,
       compression: c.sink.compression,
+      parquet: this.#parquet,
       writeEmptyFile,
       memoryBytes,
       maxRecordsPerFile: c.sink.maxRecordsPerFile,

@@ -194,9 +194,17 @@ export function compileProjection(o: ProjectionOptions): Projection {
   const jsonStr = c.helper(jsonString)
   if (c.usesJson) body.push('const d = P.parse(rec);')
   body.push("let s = '{', c = '', v;")
+  // output 'values' (sink.format parquet): the data columns' values into out.values, no JSON line.
+  const asValues = o.output === 'values'
+  if (asValues) body.push('const V = out.values;')
   let first = true
+  let valueIndex = 0
   cols.forEach((col, i) => {
     if (partIdx.includes(i)) return
+    if (asValues) {
+      body.push(`V[${valueIndex++}] = ${col.code};`)
+      return
+    }
     const key = JSON.stringify(jsonString(col.name) + ':')
     const w = writeCode(col.type, c, ts, jsonStr, formats)
     body.push(`v = ${col.code};`)
@@ -209,7 +217,7 @@ export function compileProjection(o: ProjectionOptions): Projection {
     }
     first = false
   })
-  body.push("out.line = s + '}';")
+  body.push(asValues ? "out.line = '';" : "out.line = s + '}';")
   if (partIdx.length === 0) {
     body.push("out.partitionPath = '';")
   } else {

@@ -67,6 +67,11 @@ export interface ProjectionOptions {
   jsonOptions?: JsonReadOptions | undefined
   /** The JSON writer's options (the sink's); Spark's defaults when absent. */
   writer?: JsonWriterOptions | undefined
+  /**
+   * 'json' (default): `out.line` is the row's JSON text. 'values' (sink.format parquet): the data
+   * columns' values (this file's representation) go to `out.values` in order, `out.line` is ''.
+   */
+  output?: 'json' | 'values' | undefined
 }
 
 /** Spark's JSON writer options that change the line (sink.timestampFormat, ...). */
@@ -81,6 +86,8 @@ export interface JsonWriterOptions {
 
 export interface ProjectedRow {
   line: string
+  /** With output 'values': the data columns' values, in order (the array is reused per row). */
+  values?: unknown[]
   partitionPath: string
   corrupt: boolean
 }

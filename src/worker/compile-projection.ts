@@ -17,5 +17,6 @@ export function compileTaskProjection(p: TaskProjection): Projection {
     includeHeaders: p.includeHeaders,
     jsonOptions: p.jsonOptions,
     writer: p.writer,
+    output: p.output,
   })
 }

@@ -25,6 +25,8 @@ import { createStore } from '../storage/index.js'
 import type { Store, StoreSpec } from '../storage/types.js'
 import { MemoryAccount, pickLeastRecentlyUsed } from './memory-account.js'
 import { INITIAL_BYTES, PartitionFile } from './partition-file.js'
+import { ParquetFile } from './parquet/parquet-file.js'
+import type { RowGroupMeta } from './parquet/row-group.js'
 import type { Codec } from './compressors.js'
 import { FileRoller, jsonLineLocator, type RowLocator } from './file-roller.js'
 import { BAD_RECORDS_DIR } from './bad-records.js'
@@ -53,9 +55,9 @@ export function storeFor(spec: StoreSpec): Store {
 export class MergeWriter {
   readonly spec: WriterSpec
   /** Open files by directory. */
-  #files = new Map<string, PartitionFile>()
+  #files = new Map<string, PartitionFile | ParquetFile>()
   /** Files being closed (still to abort on failure). */
-  #closing: PartitionFile[] = []
+  #closing: (PartitionFile | ParquetFile)[] = []
   #counters = new Map<string, number>()
   #closed: WrittenFile[] = []
   #intentSeq = 0
@@ -101,8 +103,8 @@ export class MergeWriter {
    * Appends `rows` rows (UTF-8 lines, each ending in '\n') to directory `dir`'s file. Resolves when
    * the bytes are in the file's writer; rejects with the writer's first failure.
    */
-  append(dir: string, bytes: Uint8Array, rows: number): Promise<void> {
-    return this.#enqueue(() => (dir === BAD_RECORDS_DIR ? this.#appendBad(bytes, rows) : this.#append(dir, bytes, rows)))
+  append(dir: string, bytes: Uint8Array, rows: number, rg?: RowGroupMeta): Promise<void> {
+    return this.#enqueue(() => (dir === BAD_RECORDS_DIR ? this.#appendBad(bytes, rows) : this.#append(dir, bytes, rows, rg)))
   }
 
   /** Waits for every append, writes the intent file and closes every file (they become visible). */
@@ -135,7 +137,7 @@ export class MergeWriter {
     return run
   }
 
-  async #append(dir: string, bytes: Uint8Array, rows: number): Promise<void> {
+  async #append(dir: string, bytes: Uint8Array, rows: number, rg: RowGroupMeta | undefined): Promise<void> {
     for (;;) {
       let file = this.#files.get(dir)
       if (file === undefined) {
@@ -143,6 +145,13 @@ export class MergeWriter {
         file = this.#open(dir)
       }
       file.lastUsed = ++this.#useCounter
+      if (file instanceof ParquetFile) {
+        // A row group is never split: targetFileSize closes the file at the first row group
+        // boundary at or past the target (maxRecordsPerFile is refused with parquet at config load).
+        await file.appendBytes(bytes, rows, rg)
+        if (this.#roller.active && this.#roller.isFull(file)) await this.#closeFiles([dir])
+        break
+      }
       if (!this.#roller.active) {
         await file.appendBytes(bytes, rows)
         break
@@ -167,11 +176,13 @@ export class MergeWriter {
     await this.#bad.appendBytes(bytes, rows)
   }
 
-  #open(dir: string): PartitionFile {
+  #open(dir: string): PartitionFile | ParquetFile {
     const counter = this.#counters.get(dir) ?? 0
     this.#counters.set(dir, counter + 1)
-    const name = dataFileName(this.spec.writer, this.spec.fileUuid, counter, this.#codec)
-    const file = new PartitionFile(this.#output, dir === '' ? name : `${dir}/${name}`, this.#codec, this.#account)
+    const pq = this.spec.parquet
+    const name = dataFileName(this.spec.writer, this.spec.fileUuid, counter, this.#codec, pq?.codec)
+    const key = dir === '' ? name : `${dir}/${name}`
+    const file = pq === undefined ? new PartitionFile(this.#output, key, this.#codec, this.#account) : new ParquetFile(this.#output, key, pq, this.#account)
     this.#files.set(dir, file)
     return file
   }

@@ -20,6 +20,7 @@ import type { KafkaRecord, Projection, ProjectedRow } from '../sql/index.js'
 import { takeRequestStats } from '../storage/index.js'
 import { BAD_RECORDS_DIR, BadRecordEncoder } from './bad-records.js'
 import { compileTaskProjection } from './compile-projection.js'
+import { ParquetRowGroups } from './parquet/row-groups.js'
 import { RowBlocks } from './row-blocks.js'
 import type { RangeStats, ReadOutcome, ReadRange, ReadResult, ReadTask, TaskKafka, TaskProjection, TaskRange } from './types.js'
 
@@ -79,7 +80,10 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
     valueEnd: -1,
     headers: null,
   }
-  const row: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
+  const row: ProjectedRow = { line: '', values: [], partitionPath: '', corrupt: false }
+  // sink.format parquet: rows become row groups here, on the worker (parquet/row-groups.ts).
+  const pq = task.parquet === undefined ? null : new ParquetRowGroups(blocks, task.parquet, task.memoryBytes)
+  const values = row.values!
   let rows = 0
   let corruptRows = 0
   let badRows = 0
@@ -120,14 +124,17 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
         if (ts < min) min = ts
         if (ts > max) max = ts
         if (row.corrupt && dropMalformed) continue // counted in corruptRows, not written
-        blocks.append(w, row.partitionPath, row.line)
+        if (pq === null) blocks.append(w, row.partitionPath, row.line)
+        else pq.append(w, row.partitionPath, values)
       }
       stats.minTimestamp = min
       stats.maxTimestamp = max
       corruptRows += corrupt
       rows += n
       stats.records += n
-      await blocks.sendDue()
+      await (pq ?? blocks).sendDue()
+      // Parquet: bad records (badRecordsPath) still travel as JSON line blocks.
+      if (pq !== null && badRows > 0) await blocks.sendDue()
     }
     const r = await readWithDataLoss(client, range, onChunk, task.failOnDataLoss)
     stats.lost = r.lost
@@ -140,8 +147,8 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
     for (let r = queue.shift(); r !== undefined; r = queue.shift()) await readOne(r)
   })
   await Promise.all(lanes)
-  await blocks.finish()
-  return { ok: true, rows, corruptRows, badRows, inputBytes, ranges: rangeStats, peakBufferedBytes: blocks.peak, s3Requests: takeRequestStats() }
+  await (pq ?? blocks).finish()
+  return { ok: true, rows, corruptRows, badRows, inputBytes, ranges: rangeStats, peakBufferedBytes: pq?.peak ?? blocks.peak, s3Requests: takeRequestStats() }
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import { SluiceError } from '../errors.js'
+import type { RowGroupMeta } from './parquet/row-group.js'
 import type { BlockMessage, BlockReply } from './types.js'
 
 /** A block is sent once it holds this much (and at the end). */
@@ -168,6 +169,21 @@ export class RowBlocks {
     this.#unacked += b.pos
     const ab = b.buf.buffer as ArrayBuffer
     const msg: BlockMessage = { t: 'b', w: b.writer, dir: b.dir, buf: ab, len: b.pos, rows: b.rows }
+    this.#port.postMessage(msg, [ab])
+  }
+
+  /**
+   * Sends bytes encoded elsewhere (one Parquet row group with its metadata: parquet/row-groups.ts)
+   * under the same flow control. `buf` must own its ArrayBuffer from byte 0 (allocUnsafeSlow).
+   */
+  async sendEncoded(w: number, dir: string, buf: Buffer, rows: number, rg: RowGroupMeta): Promise<void> {
+    while (this.#unacked > 0 && this.#unacked + buf.length > this.#inFlightLimit && !this.#stopped) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve))
+    }
+    this.#check()
+    this.#unacked += buf.length
+    const ab = buf.buffer as ArrayBuffer
+    const msg: BlockMessage = { t: 'b', w, dir, buf: ab, len: buf.length, rows, rg }
     this.#port.postMessage(msg, [ab])
   }
 

@@ -17,6 +17,8 @@ import type { StoreSpec } from '../storage/types.js'
 import type { RequestRecord } from '../storage/request-stats.js'
 import { CODEC_EXTENSION, type Codec } from './compressors.js'
 import type { KafkaSecuritySpec } from '../kafka/sasl/types.js'
+import type { ParquetFileSpec } from './parquet/parquet-file.js'
+import { PARQUET_EXTENSION, type ParquetCodec, type RowGroupMeta } from './parquet/row-group.js'
 
 export interface TaskRange {
   topic: string
@@ -48,6 +50,7 @@ export function taskProjection(c: JobConfig): TaskProjection {
       dateFormat: c.sink.dateFormat,
       ignoreNullFields: c.sink.ignoreNullFields,
     },
+    output: c.sink.parquet === null ? undefined : 'values',
   }
 }
 
@@ -87,16 +90,24 @@ export interface ReadTask {
   lineSep?: string | undefined
   /** sink.badRecordsPath is set: corrupt records go to the writers' bad-records files (bad-records.ts). */
   badRecords?: boolean | undefined
+  /** sink.format parquet: rows become row groups in the task (parquet/row-groups.ts). */
+  parquet?: ParquetTaskSpec | undefined
   port: MessagePort
+}
+
+/** What a read task and a merge writer need to write Parquet (plain data). */
+export interface ParquetTaskSpec extends ParquetFileSpec {
+  codec: ParquetCodec
 }
 
 /**
  * Reader → merge writer: `rows` rows of writer `w`'s directory `dir`, UTF-8 JSON lines each ending in
- * sink.lineSep (default '\n'), bytes [0, len) of `buf` (transferred, not copied). `e`: the reader sent everything.
+ * sink.lineSep (default '\n'), bytes [0, len) of `buf` (transferred, not copied); with sink.format parquet the bytes are
+ * one encoded row group and `rg` its metadata (parquet/row-group.ts). `e`: the reader sent everything.
  * Merge writer → reader: `a` acknowledges `n` bytes; `x`: stop, the batch failed.
  */
 export type BlockMessage =
-  | { t: 'b'; w: number; dir: string; buf: ArrayBuffer; len: number; rows: number }
+  | { t: 'b'; w: number; dir: string; buf: ArrayBuffer; len: number; rows: number; rg?: RowGroupMeta | undefined }
   | { t: 'e' }
 export type BlockReply = { t: 'a'; n: number } | { t: 'x' }
 
@@ -126,6 +137,8 @@ export interface WriterSpec {
   checkpoint: StoreSpec
   /** sink.compression (compressors.ts). */
   compression: Codec
+  /** sink.format parquet: the file's schema and codec (parquet/parquet-file.ts); absent: JSON lines. */
+  parquet?: ParquetTaskSpec | undefined
   writeEmptyFile: boolean
   /** Budget for what the writer's open files hold allocated (see memory-account.ts). */
   memoryBytes: number
@@ -211,7 +224,8 @@ export interface WriterFailure {
 export type WriterOutcome = WriterResult | WriterFailure
 
 /** Spark's data file name; the extension is the codec's (`true`: gzip, as before codecs were added). */
-export function dataFileName(writer: number, uuid: string, counter: number, compression: boolean | Codec): string {
+export function dataFileName(writer: number, uuid: string, counter: number, compression: boolean | Codec, parquet?: ParquetCodec): string {
   const codec: Codec = compression === true ? 'gzip' : compression === false ? 'none' : compression
-  return `part-${String(writer).padStart(5, '0')}-${uuid}-c${String(counter).padStart(3, '0')}.json${CODEC_EXTENSION[codec]}`
+  const ext = parquet === undefined ? `.json${CODEC_EXTENSION[codec]}` : PARQUET_EXTENSION[parquet]
+  return `part-${String(writer).padStart(5, '0')}-${uuid}-c${String(counter).padStart(3, '0')}${ext}`
 }

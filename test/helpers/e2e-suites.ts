@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { OutputReader, type OutputRow } from './output-reader.js'
+import { downloadAll, parquetRows } from './parquet-readers.js'
 import { eventually } from './eventually.js'
 import { logLines, readTopicWithKcat, repoRoot, runCli, spawnCli, type ProducedRecord } from './sluice-process.js'
 import { type BrokerKind, type KafkaUnderTest, type Stack, startStackOn } from './stack.js'
@@ -157,7 +158,7 @@ export function seedJobSuite(broker: BrokerKind, o: { records?: number; hours?: 
  */
 export function crashSuite(
   broker: BrokerKind,
-  o: { kills?: number; records?: number; rate?: number; rateTolerance?: number; minRunMs?: number; killAfterBatch?: boolean } = {},
+  o: { kills?: number; records?: number; rate?: number; rateTolerance?: number; minRunMs?: number; killAfterBatch?: boolean; format?: 'parquet' } = {},
 ): void {
   // Each run lives minRunMs plus up to 2.5 s: long enough past start-up to be inside a batch.
   const minRunMs = o.minRunMs ?? 700
@@ -181,9 +182,18 @@ export function crashSuite(
     return rows.map((r) => (JSON.parse(r.line) as { message: string }).message)
   }
 
-  test(`SIGKILL at ${kills} random moments while data flows loses and duplicates nothing (${labelOf()})`, { timeout: 600_000 }, async () => {
+  /** The messages a Spark reader (`_spark_metadata`) or a plain listing sees; Parquet files read by pyarrow. */
+  async function messagesVia(reader: OutputReader, via: '_spark_metadata' | 'plain listing'): Promise<string[]> {
+    const spark = via === '_spark_metadata'
+    if (o.format !== 'parquet') return messages(spark ? await reader.viaSparkMetadata() : await reader.viaListing())
+    const keys = spark ? (await reader.committedPaths()).map((p) => reader.keyOfPath(p)) : await reader.listedKeys()
+    const files = await downloadAll(reader, keys, join(dir, spark ? 'via-log' : 'via-listing'))
+    return (await parquetRows('pyarrow', files, ['message'])).map((r) => String(r.message))
+  }
+
+  test(`SIGKILL at ${kills} random moments while data flows loses and duplicates nothing (${labelOf()}${o.format === undefined ? '' : `, format ${o.format}`})`, { timeout: 600_000 }, async () => {
     const jobFile = join(dir, 'crash.yaml')
-    await writeFile(jobFile, CRASH_JOB)
+    await writeFile(jobFile, o.format === 'parquet' ? CRASH_JOB.replace('sink:\n', 'sink:\n  format: parquet\n') : CRASH_JOB)
     // Producing goes on while sluice is killed and restarted.
     const loadgen = spawnCli(
       ['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'crash', '--partitions', '6', '--rate', String(RATE), '--count', String(RECORDS), '--time-span-hours', '3',
@@ -232,11 +242,8 @@ export function crashSuite(
     assert.equal(produced.length, RECORDS)
     const reader = new OutputReader({ endpoint: stack.s3.endpoint, bucket: 'crash-test', prefix: 'out/' })
     try {
-      for (const [via, rows] of [
-        ['_spark_metadata', await reader.viaSparkMetadata()],
-        ['plain listing', await reader.viaListing()],
-      ] as const) {
-        const got = messages(rows)
+      for (const via of ['_spark_metadata', 'plain listing'] as const) {
+        const got = await messagesVia(reader, via)
         const counts = new Map<string, number>()
         for (const m of got) counts.set(m, (counts.get(m) ?? 0) + 1)
         const dup = [...counts].filter(([, n]) => n > 1)

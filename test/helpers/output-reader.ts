@@ -49,6 +49,11 @@ export class OutputReader {
     return out
   }
 
+  async getBytes(key: string): Promise<Buffer> {
+    const r = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }))
+    return Buffer.from(await r.Body!.transformToByteArray())
+  }
+
   async getText(key: string): Promise<string> {
     const r = await this.#s3.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }))
     const bytes = Buffer.from(await r.Body!.transformToByteArray())
@@ -92,10 +97,14 @@ export class OutputReader {
   }
 
   async viaListing(): Promise<OutputRow[]> {
-    const keys = (await this.list(this.#prefix))
+    return this.#rows(await this.listedKeys())
+  }
+
+  /** Keys a plain listing reads: every object under the prefix except hidden `_`/`.` names. */
+  async listedKeys(): Promise<string[]> {
+    return (await this.list(this.#prefix))
       .map((o) => o.key)
       .filter((k) => !k.slice(this.#prefix.length).split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.')))
-    return this.#rows(keys)
   }
 
   async #rows(keys: string[]): Promise<OutputRow[]> {

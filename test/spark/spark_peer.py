@@ -14,6 +14,8 @@ Requests ("op"):
               (streaming_test.start_query) until n batches ran in this run (null: until all
               available data is processed), stops it -> {"progress": [progress JSON, ...]}
   read_json   {"path"} -> {"lines": sorted toJSON of spark.read.json(path)}
+  read_parquet {"path", "json"} -> {"schema": simpleString, "lines": sorted toJSON of
+              spark.read.parquet(path), "jsonLines": the same of spark.read.schema(that).json(json)}
   kafka_read  {"bootstrap", "topic", "options", "schema", "select"} -> {"lines": sorted}: a batch
               read of the Kafka source (spark.read.format("kafka"), the given source options,
               e.g. includeHeaders, startingTimestamp), json_data = from_json(CAST(value AS
@@ -116,6 +118,13 @@ def handle(req):
         return run_stream(req)
     if op == "kafka_read":
         return kafka_read(req)
+    if op == "read_parquet":
+        df = spark.read.parquet(req["path"])
+        return {
+            "schema": df.schema.simpleString(),
+            "lines": sorted(df.toJSON().collect()),
+            "jsonLines": sorted(spark.read.schema(df.schema).json(req["json"]).toJSON().collect()),
+        }
     if op == "read_json":
         return {"lines": sorted(json_lines(spark.read.json(req["path"])))}
     raise ValueError("unknown op " + op)

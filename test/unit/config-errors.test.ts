@@ -59,7 +59,7 @@ const cases: Case[] = [
   ['fetchOffset.numRetries', { source: { 'fetchOffset.numRetries': 3 } }, 'SLUICE_CONFIG_UNSUPPORTED', 'source.fetchOffset.numRetries', 'not applicable'],
   ['groupIdPrefix', { source: { groupIdPrefix: 'x' } }, 'SLUICE_CONFIG_UNSUPPORTED', 'source.groupIdPrefix', 'kafka.group.id'],
   // sink
-  ['parquet', { sink: { format: 'parquet' } }, 'SLUICE_CONFIG_UNSUPPORTED', 'sink.format', 'JSON lines only'],
+  ['orc', { sink: { format: 'orc' } }, 'SLUICE_CONFIG_UNSUPPORTED', 'sink.format', 'format: parquet'],
   ['unknown format', { sink: { format: 'xml' } }, 'SLUICE_CONFIG_VALUE', 'sink.format', '"json"'],
   ['complete mode', { sink: { outputMode: 'complete' } }, 'SLUICE_CONFIG_UNSUPPORTED', 'sink.outputMode', 'append only'],
   ['update mode', { sink: { outputMode: 'update' } }, 'SLUICE_CONFIG_UNSUPPORTED', 'sink.outputMode', 'append only'],

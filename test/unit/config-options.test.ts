@@ -168,6 +168,7 @@ describe('sink options', () => {
       trigger: { kind: 'processingTime', intervalMs: 60_000 },
       outputMode: 'append',
       compression: 'lz4',
+      parquet: null,
       timestampFormat: 'yyyy-MM-dd HH:mm',
       dateFormat: 'dd.MM.yyyy',
       ignoreNullFields: false,

@@ -64,6 +64,7 @@ const expected: JobConfig = {
     trigger: { kind: 'processingTime', intervalMs: 2000 },
     outputMode: 'append',
     compression: 'none',
+    parquet: null,
     timestampFormat: undefined,
     dateFormat: undefined,
     ignoreNullFields: true,
