@@ -331,8 +331,11 @@ class KafkaRealCluster implements KafkaReal {
     const admin = this.#admin()
     await admin.connect()
     try {
+      // Not kafkajs's waitForLeaders: with its 2 retries it gives up with "This server does not
+      // host this topic-partition" while a second topic's metadata spreads over 3 nodes; the
+      // loop below waits for the leaders instead.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: t.name,
@@ -348,8 +351,8 @@ class KafkaRealCluster implements KafkaReal {
       // Every partition has a leader in fresh metadata before the test uses the topic.
       const deadline = Date.now() + 30_000
       for (;;) {
-        const md = await admin.fetchTopicMetadata({ topics: [t.name] })
-        const parts = md.topics[0]?.partitions ?? []
+        const md = await admin.fetchTopicMetadata({ topics: [t.name] }).catch(() => null)
+        const parts = md?.topics[0]?.partitions ?? []
         if (parts.length === (t.partitions ?? 1) && parts.every((p) => p.leader >= 0)) break
         if (Date.now() > deadline) throw new Error(`kafka-real: topic ${t.name} has no leaders after 30 s`)
         await new Promise((r) => setTimeout(r, 100))
