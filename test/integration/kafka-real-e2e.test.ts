@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import kafkajs from 'kafkajs'
 import { type KafkaReal, startKafkaReal } from '../helpers/kafka-real.js'
 import { OutputReader } from '../helpers/output-reader.js'
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, type S3rverHandle, startS3rver } from '../helpers/s3rver.js'
@@ -17,6 +18,7 @@ import { logLines, readTopicWithKcat, runCli, spawnCli } from '../helpers/sluice
 
 const TOPIC = 'moves'
 const PAUSED = 'paused'
+const HUGE = 'huge'
 let kafka: KafkaReal
 let s3: S3rverHandle
 let dir: string
@@ -24,7 +26,7 @@ let env: Record<string, string>
 
 before(async () => {
   ;[kafka, s3] = await Promise.all([
-    startKafkaReal({ brokers: 3, topics: [{ name: TOPIC, partitions: 4, replication: 3 }, { name: PAUSED, partitions: 2, replication: 3 }] }),
+    startKafkaReal({ brokers: 3, topics: [{ name: TOPIC, partitions: 4, replication: 3 }, { name: PAUSED, partitions: 2, replication: 3 }, { name: HUGE, partitions: 1, replication: 3, config: { 'max.message.bytes': String(12 << 20) } }] }),
     startS3rver({ buckets: ['moves-test'] }),
   ])
   dir = await mkdtemp(join(tmpdir(), 'sluice-moves-'))
@@ -42,16 +44,18 @@ after(async () => {
 })
 
 /** Every record of `topic` exactly once under `prefix`, through _spark_metadata and a plain listing. */
-async function assertExactlyOnce(topic: string, prefix: string, count: number): Promise<void> {
+async function assertExactlyOnce(topic: string, prefix: string, count: number): Promise<{ message: string; pad?: string }[]> {
   const produced = (await readTopicWithKcat(kafka.bootstrap, topic)).map((r) => (JSON.parse(r.value) as { message: string }).message)
   assert.equal(produced.length, count)
   const reader = new OutputReader({ endpoint: s3.endpoint, bucket: 'moves-test', prefix })
   try {
+    let landed: { message: string; pad?: string }[] = []
     for (const [via, rows] of [
       ['_spark_metadata', await reader.viaSparkMetadata()],
       ['plain listing', await reader.viaListing()],
     ] as const) {
-      const got = rows.map((r) => (JSON.parse(r.line) as { message: string }).message)
+      landed = rows.map((r) => JSON.parse(r.line) as { message: string; pad?: string })
+      const got = landed.map((r) => r.message)
       const counts = new Map<string, number>()
       for (const m of got) counts.set(m, (counts.get(m) ?? 0) + 1)
       const dup = [...counts].filter(([, n]) => n > 1)
@@ -60,6 +64,7 @@ async function assertExactlyOnce(topic: string, prefix: string, count: number): 
       assert.deepEqual(missing.slice(0, 5), [], `${via}: ${missing.length} records missing`)
       assert.equal(got.length, produced.length, `${via}: row count`)
     }
+    return landed
   } finally {
     reader.close()
   }
@@ -189,4 +194,33 @@ test('partition leader unreachable past kafka.request.timeout.ms (SIGSTOP): the 
   const final = await runCli(['run', jobFile, '--trigger', 'availableNow'], env, 300_000)
   assert.equal(final.code, 0, final.stderr)
   await assertExactlyOnce(PAUSED, 'paused-out/', 3000)
+})
+
+test('records of several MB, larger than kafka.max.partition.fetch.bytes and kafka.fetch.max.bytes, land whole (KIP-74)', { timeout: 300_000 }, async () => {
+  // One record batch per send: small ones around a 6 MB and a 3 MB value, on one partition.
+  const pads = Array.from({ length: 9 }, (_, i) => (i === 2 ? 'a6'.repeat(3 << 20) : i === 6 ? 'b3'.repeat(3 << 19) : `small-${i}`))
+  const producer = new kafkajs.Kafka({ brokers: kafka.brokers, clientId: 'huge', logLevel: kafkajs.logLevel.NOTHING }).producer()
+  await producer.connect()
+  try {
+    for (const [i, pad] of pads.entries()) await producer.send({ topic: HUGE, acks: -1, messages: [{ value: JSON.stringify({ message: `huge-${i}`, pad }) }] })
+  } finally {
+    await producer.disconnect()
+  }
+  const jobFile = join(dir, 'huge.yaml')
+  await writeFile(
+    jobFile,
+    JOB.replace('name: moves', 'name: huge')
+      .replace(`subscribe: ${TOPIC}`, `subscribe: ${HUGE}\n  kafka.max.partition.fetch.bytes: 1048576\n  kafka.fetch.max.bytes: 1048576`)
+      .replace('schema: message STRING', 'schema: message STRING, pad STRING')
+      .replace('s3a://moves-test/out/', 's3a://moves-test/huge-out/')
+      .replace('s3a://moves-test/checkpoint/', 's3a://moves-test/huge-checkpoint/'),
+  )
+  const run = await runCli(['run', jobFile, '--trigger', 'availableNow'], env, 300_000)
+  assert.equal(run.code, 0, run.stderr.slice(-3000))
+  const landed = await assertExactlyOnce(HUGE, 'huge-out/', pads.length)
+  for (const [i, pad] of pads.entries()) {
+    const row = landed.find((r) => r.message === `huge-${i}`)
+    assert.equal(row?.pad?.length, pad.length, `huge-${i}: the value's length`)
+    assert.ok(row.pad === pad, `huge-${i}: the value, byte for byte`)
+  }
 })
