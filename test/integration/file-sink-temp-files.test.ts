@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { CliProcess, eventually, fileJob, listFiles, LocalOutputReader, messagesOfLines, producedMessages, tempDir, writeJob, assertExactlyOnce } from '../helpers/query-fixtures.js'
+import { CliProcess, eventually, fileJob, listFiles, LocalOutputReader, messagesOfLines, producedMessages, produceLines, tempDir, writeJob, assertExactlyOnce } from '../helpers/query-fixtures.js'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js'
 import { runCli } from '../helpers/sluice-process.js'
 
@@ -96,8 +96,9 @@ function sh(cmd: string, args: string[]): Promise<void> {
 }
 
 test('disk full under a file:// sink: SLUICE_FILE_NO_SPACE, nothing committed; with space again the re-run lands every record once', async () => {
-  const r = await runCli(['loadgen', '--bootstrap', kafka.bootstrap, '--topic', FULL, '--partitions', '2', '--count', String(FULL_COUNT), '--record-bytes', '100'], env)
-  assert.equal(r.code, 0, r.stderr)
+  // ~125 bytes per output line (the job's schema keeps only `message`).
+  const pad = 'x'.repeat(100)
+  await produceLines(kafka.bootstrap, FULL, Array.from({ length: FULL_COUNT }, (_, i) => JSON.stringify({ message: `full-${i}-${pad}` })))
   const mnt = join(dir, 'full')
   await mkdir(mnt)
   // ~1 MB of output into 512 KiB. The checkpoint stays on the normal disk.
