@@ -4,6 +4,8 @@
  * (reassignment + preferred election) and another partition's leader broker is killed with
  * kill -9 and started again. Every produced record must land exactly once (through
  * _spark_metadata and through a plain listing): batches in flight complete or are re-run.
+ * On the same cluster: a partition leader paused (SIGSTOP) past kafka.request.timeout.ms, and
+ * records of several MB above the fetch size limits (KIP-74).
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
