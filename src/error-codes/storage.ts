@@ -143,17 +143,29 @@ export const STORAGE_CODES = {
     todo: 'fix the directory permissions, or choose another location.',
     details: '`op`, `path`, `errno`.',
   },
+  SLUICE_FILE_NO_SPACE: {
+    meaning: 'The local file system is full',
+    retriable: false,
+    what:
+      'a `file://` store operation (an output file, a sink-log or checkpoint entry) failed with ' +
+      '`ENOSPC` or `EDQUOT`. The query ends; nothing of the batch in flight is committed, and the ' +
+      'files it had completed are removed.',
+    why: 'the file system (or the user\'s quota) holding the sink or the checkpoint has no space left.',
+    todo:
+      'free space or grow the volume (or move `sink.path` / `checkpointLocation`), then start sluice ' +
+      'again: it re-runs the uncommitted batch, and every record lands once.',
+    details: '`op`, `path`, `errno`.',
+  },
   SLUICE_FILE_IO: {
     meaning: 'Another local file system error',
     retriable: 'depends',
     what: 'a `file://` store operation failed for another reason.',
     why:
-      'the disk is full (`ENOSPC`); a file stands where a directory is needed, or the reverse ' +
+      'a file stands where a directory is needed, or the reverse ' +
       '(`ENOTDIR`, `EISDIR`, `EEXIST`); or the error is transient (`EMFILE`, `ENFILE`, `EAGAIN`, ' +
       '`EBUSY`, `EIO`).',
     todo:
-      'free space, remove the file that is in the way, or check the file system, as the message ' +
-      'suggests.',
+      'remove the file that is in the way, or check the file system, as the message suggests.',
     retriableNote: 'yes for `EMFILE`, `ENFILE`, `EAGAIN`, `EBUSY` and `EIO`; no otherwise.',
     details: '`op`, `path`, `errno`.',
   },

@@ -26,6 +26,16 @@ export interface SourceStatus {
 
 const PROBE_CONCURRENCY = 8
 
+/**
+ * Seconds from the Kafka timestamp of the oldest uncommitted record to `now`. A timestamp in the
+ * future (a producer clock ahead) is 0, not a negative lag; no timestamp (Kafka's -1, or any
+ * negative value: no producer clock reads before 1970) is unknown (null), not 56 years.
+ */
+export function lagSeconds(now: number, timestamp: number | null): number | null {
+  if (timestamp === null || timestamp < 0) return null
+  return Math.max(0, (now - timestamp) / 1000)
+}
+
 export class LagTracker {
   #client: FetchClient
   /** `topic:partition` → the committed offset last probed and its record's timestamp (null: gone). */
@@ -83,7 +93,7 @@ export class LagTracker {
     const lanes = Array.from({ length: Math.min(PROBE_CONCURRENCY, queue.length) }, async () => {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
         const ts = await this.#timestampAt(p.part, p.lag.committedOffset)
-        p.lag.lagSeconds = ts === null ? null : Math.max(0, (now - ts) / 1000)
+        p.lag.lagSeconds = lagSeconds(now, ts)
       }
     })
     await Promise.all(lanes)

@@ -19,7 +19,7 @@ export {
   toRanges,
   tpKey,
 } from './topic-partition.js'
-export { nextTriggerTime } from './trigger-clock.js'
+export { CLOCK_STEP_TOLERANCE_MS, nextTriggerTime, sleepUntil, SYSTEM_CLOCKS, type TriggerClocks } from './trigger-clock.js'
 export type {
   DataLossEvent,
   DataLossKind,

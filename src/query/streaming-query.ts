@@ -9,7 +9,6 @@
  */
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { jobOffsetConf, type OffsetsEntry } from '../checkpoint/index.js'
 import { CommitProtocol, isConcurrentWrite, RetryPolicy, retrying, RETRY_ATTEMPTS, type Resolution } from '../commit/index.js'
 import type { JobConfig } from '../config/types.js'
@@ -23,6 +22,7 @@ import {
   fromKafkaOffsets,
   nextTriggerTime,
   planEndOffsets,
+  sleepUntil,
   toKafkaOffsets,
   tpKey,
   type OffsetMap,
@@ -289,21 +289,13 @@ export class StreamingQuery extends EventEmitter<StreamingQueryEvents> {
     }
   }
 
-  /**
-   * Sleeps until the clock reads `when` (or stop()). Timers may fire a little before Date.now()
-   * reaches the target; starting a trigger then would put it just before its slot, and the next
-   * aligned slot would fire at once (two batches ~0 ms apart). So wait until the clock is there,
-   * as Spark's ProcessingTimeExecutor does.
-   */
+  /** Sleeps until the clock reads `when` or stop(); a clock stepped back does not stall it (planner/trigger-clock.ts). */
   async #sleepUntil(when: number): Promise<void> {
+    if (this.#stopping) return
     const ac = new AbortController()
     this.#wake = () => ac.abort()
     try {
-      for (let ms = when - Date.now(); ms > 0 && !this.#stopping; ms = when - Date.now()) {
-        await sleep(ms, undefined, { signal: ac.signal })
-      }
-    } catch {
-      // woken by stop()
+      await sleepUntil(when, ac.signal)
     } finally {
       this.#wake = null
     }

@@ -4,6 +4,7 @@
  * to partition values.
  */
 import { javaDoubleToString, javaFloatToString } from './java-number.js'
+import { javaUtf8 } from './java-utf8.js'
 import { type TimestampFormatter, formatDate } from './time-format.js'
 import { parseDate, parseTimestamp } from './time-parse.js'
 import { DAY_MS } from './time-zone.js'
@@ -29,7 +30,7 @@ export function castToString(t: DataType, ts: TimestampFormatter): ToString {
     case 'binary':
       return (v) => {
         const u = v as Uint8Array
-        return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('utf8')
+        return javaUtf8(Buffer.from(u.buffer, u.byteOffset, u.byteLength), 0, u.byteLength)
       }
     case 'array': {
       const e = castToString(t.element, ts)

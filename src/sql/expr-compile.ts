@@ -5,6 +5,7 @@
  * compiler registers); it yields the Spark value (types.ts) or null.
  */
 import { castFunction, CAST_TARGETS } from './cast.js'
+import { javaUtf8 } from './java-utf8.js'
 import { selectError, type Expr, type SelectItem } from './select-parse.js'
 import { type TimestampFormatter, compileDateFormat, patternError } from './time-format.js'
 import type { DataType, StructField } from './types.js'
@@ -190,11 +191,12 @@ export class ExprCompiler {
     }
     const c = this.#expr(inner, source)
     const sql = `CAST(${c.sql} AS ${typeName})`
-    // CAST(value AS STRING) / CAST(key AS STRING): decode straight from the fetch buffer.
+    // CAST(value AS STRING) / CAST(key AS STRING): decode straight from the fetch buffer (Java's
+    // replacement of invalid UTF-8, as Spark prints the string).
     if (target.kind === 'string' && (c.code === KAFKA_COLUMNS.value!.code || c.code === KAFKA_COLUMNS.key!.code)) {
       const which = c.code === KAFKA_COLUMNS.value!.code ? 'value' : 'key'
       return {
-        code: `(rec.${which}Start < 0 ? null : rec.buf.toString('utf8', rec.${which}Start, rec.${which}End))`,
+        code: `(rec.${which}Start < 0 ? null : ${this.helper(javaUtf8)}(rec.buf, rec.${which}Start, rec.${which}End))`,
         type: target,
         nonNull: false,
         sql,

@@ -17,6 +17,7 @@
  */
 import { SluiceError } from '../errors.js'
 import { parseExact } from './exact-json.js'
+import { javaUtf8 } from './java-utf8.js'
 import { type Converter, MISMATCH, NEED_EXACT, beginRecord, makeConverter, recordWasPartial } from './json-coerce.js'
 import { type JsonReadOptions, LenientError, SPARK_JSON_READ_DEFAULTS, parseLenient } from './lenient-json.js'
 import type { ZoneRules } from './time-zone.js'
@@ -103,7 +104,7 @@ export class JsonDataParser {
   parse(rec: KafkaRecord): unknown[] {
     this.corrupt = false
     if (rec.valueStart < 0) return this.nullRow
-    return this.parseText(rec.buf.toString('utf8', rec.valueStart, rec.valueEnd), rec)
+    return this.parseText(javaUtf8(rec.buf, rec.valueStart, rec.valueEnd), rec)
   }
 
   parseText(text: string, rec: KafkaRecord | null): unknown[] {

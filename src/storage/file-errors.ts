@@ -2,7 +2,8 @@
  * Node fs errors of the file:// store → SluiceError.
  *   EACCES, EPERM, EROFS                → SLUICE_FILE_ACCESS (not retriable)
  *   EMFILE, ENFILE, EAGAIN, EBUSY, EIO  → SLUICE_FILE_IO     (retriable)
- *   anything else (ENOSPC, ENOTDIR, EEXIST from mkdir, …) → SLUICE_FILE_IO (not retriable)
+ *   ENOSPC, EDQUOT                       → SLUICE_FILE_NO_SPACE (not retriable)
+ *   anything else (ENOTDIR, EEXIST from mkdir, …) → SLUICE_FILE_IO (not retriable)
  * SluiceErrors and programmer errors pass through.
  */
 
@@ -26,10 +27,17 @@ export function mapFsError(err: unknown, op: string, path: string): unknown {
       { cause: err, details },
     )
   }
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new SluiceError(
+      'SLUICE_FILE_NO_SPACE',
+      `${op} ${path} failed (${message}): the file system is full${code === 'EDQUOT' ? ' (disk quota)' : ''}. ` +
+        'Nothing of the batch in flight is committed. Free space or grow the volume (or move the ' +
+        'location), then start sluice again: it re-runs the batch, and every record lands once.',
+      { cause: err, details },
+    )
+  }
   const hint =
-    code === 'ENOSPC'
-      ? 'the disk is full: free space or move the location'
-      : code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST'
+    code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST'
         ? 'a file stands where a directory is needed (or the reverse): remove it or fix the location'
         : 'check the file system'
   return new SluiceError('SLUICE_FILE_IO', `${op} ${path} failed (${message}): ${hint}.`, {

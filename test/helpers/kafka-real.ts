@@ -331,8 +331,11 @@ class KafkaRealCluster implements KafkaReal {
     const admin = this.#admin()
     await admin.connect()
     try {
+      // Not kafkajs's waitForLeaders: with its 2 retries it gives up with "This server does not
+      // host this topic-partition" while a second topic's metadata spreads over 3 nodes; the
+      // loop below waits for the leaders instead.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: t.name,
@@ -342,8 +345,7 @@ class KafkaRealCluster implements KafkaReal {
           },
         ],
       }).catch((err: { message?: string; type?: string; errors?: { message?: string; type?: string }[] }) => {
-        // The topic was created but kafkajs's own wait for its leaders ran out of retries (a
-        // loaded machine): the loop below waits longer.
+        // A metadata race while the topic is created: the loop below waits for its leaders.
         if (leadersPending(err)) return
         const why = (err.errors ?? []).map((e) => `${e.type}: ${e.message}`).join('; ')
         throw new Error(`kafka-real: creating topic ${t.name} failed: ${err.message}${why ? ` (${why})` : ''}`)

@@ -5,24 +5,31 @@
  * before the fix they were named `part-…-c000.json.sluice-tmp-<hex>` and read as data, and a
  * re-run never removed them, so such a reader saw records twice. Now they are hidden
  * (`.part-….sluice-tmp-<hex>`) and the re-run of the batch sweeps them.
+ *
+ * Also a full disk under the sink (a 512 KiB tmpfs, mounted as root; make test runs as root):
+ * SLUICE_FILE_NO_SPACE, nothing committed, and once there is space the re-run lands every record once.
  */
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { CliProcess, eventually, fileJob, listFiles, LocalOutputReader, messagesOfLines, producedMessages, tempDir, writeJob, assertExactlyOnce } from '../helpers/query-fixtures.js'
+import { CliProcess, eventually, fileJob, listFiles, LocalOutputReader, messagesOfLines, producedMessages, produceLines, tempDir, writeJob, assertExactlyOnce } from '../helpers/query-fixtures.js'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js'
 import { runCli } from '../helpers/sluice-process.js'
 
 const TOPIC = 'temps'
 const PARTITIONS = 8
 const COUNT = 240_000
+const FULL = 'full'
+const FULL_COUNT = 8_000
 let kafka: KafkaMock
 let dir: string
 let env: Record<string, string>
 
 before(async () => {
-  kafka = await startKafkaMock({ topics: [{ name: TOPIC, partitions: PARTITIONS }] })
+  kafka = await startKafkaMock({ topics: [{ name: TOPIC, partitions: PARTITIONS }, { name: FULL, partitions: 2 }] })
   dir = await tempDir('sluice-temp-files-')
   // No S3 is used (file:// sink); the job template names an endpoint all the same.
   env = { KAFKA_BOOTSTRAP: kafka.bootstrap, S3_ENDPOINT: 'http://127.0.0.1:9' }
@@ -80,4 +87,50 @@ test('a kill mid-batch leaves no file a hidden-name-skipping reader reads, and t
   const reader = new LocalOutputReader(out)
   assertExactlyOnce(messagesOfLines((await reader.viaListing()).map((r) => r.line)), messages, 'a listing that skips _ and . names')
   assertExactlyOnce(messagesOfLines((await reader.viaSparkMetadata()).map((r) => r.line)), messages, '_spark_metadata')
+})
+
+function sh(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, (err, _out, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve()))
+  })
+}
+
+test('disk full under a file:// sink: SLUICE_FILE_NO_SPACE, nothing committed; with space again the re-run lands every record once', async () => {
+  // ~125 bytes per output line (the job's schema keeps only `message`).
+  const pad = 'x'.repeat(100)
+  await produceLines(kafka.bootstrap, FULL, Array.from({ length: FULL_COUNT }, (_, i) => JSON.stringify({ message: `full-${i}-${pad}` })))
+  const mnt = join(dir, 'full')
+  await mkdir(mnt)
+  // ~1 MB of output into 512 KiB. The checkpoint stays on the normal disk.
+  await sh('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mnt]).catch((err: Error) => {
+    assert.fail(`this test mounts a 512 KiB tmpfs to fill it, which needs root (make test runs as root in CI) and mount(8): ${err.message}`)
+  })
+  try {
+    const out = join(mnt, 'out')
+    const checkpoint = join(dir, 'full-checkpoint')
+    const spec = fileJob({ name: 'full', dir, topic: FULL, sink: { coalesce: 2, trigger: 'availableNow' } })
+    Object.assign(spec.sink as Record<string, unknown>, { path: `file://${out}/`, checkpointLocation: `file://${checkpoint}/` })
+    const job = await writeJob(dir, 'full', spec)
+
+    const first = await runCli(['run', job], env, 300_000)
+    assert.notEqual(first.code, 0, 'the run on a full disk fails')
+    const all = first.stdout + first.stderr
+    assert.match(all, /SLUICE_FILE_NO_SPACE/, all.slice(-3000))
+    assert.match(all, /ENOSPC[^\n]*the file system is full\. Nothing of the batch in flight is committed\. Free space/, all.slice(-3000))
+    assert.deepEqual(existsSync(join(checkpoint, 'commits')) ? await listFiles(join(checkpoint, 'commits')) : [], [], 'no commits/N')
+    const files = await listFiles(out)
+    assert.deepEqual(files.filter((f) => f.startsWith('_spark_metadata/') && !f.includes('/.')), [], 'no sink-log entry')
+    assert.deepEqual(readable(files), [], 'no data file a plain listing would read')
+
+    await sh('mount', ['-o', 'remount,size=64m', mnt])
+    const second = await runCli(['run', job], env, 300_000)
+    assert.equal(second.code, 0, second.stderr)
+    const { messages } = await producedMessages(kafka.bootstrap, FULL)
+    const reader = new LocalOutputReader(out)
+    assertExactlyOnce(messagesOfLines((await reader.viaSparkMetadata()).map((x) => x.line)), messages, '_spark_metadata')
+    assertExactlyOnce(messagesOfLines((await reader.viaListing()).map((x) => x.line)), messages, 'plain listing')
+    assert.deepEqual(dataTemps(await listFiles(out)), [], 'no temporary file left')
+  } finally {
+    await sh('umount', [mnt])
+  }
 })

@@ -303,6 +303,40 @@ test('broker down: retriable SLUICE_KAFKA_FETCH, then reads again once it is bac
   }
 })
 
+test('a leader that stops answering on an open connection: the Fetch times out after requestTimeoutMs (retriable), then reads again', async () => {
+  // A TCP relay in front of the broker that, while `stalled`, forwards nothing either way: what a
+  // hung (SIGSTOPped) or partitioned broker looks like to a connected client.
+  const net = await import('node:net')
+  let stalled = false
+  const relay = net.createServer((down) => {
+    const up = net.connect(leader.port, leader.host)
+    down.on('data', (b) => void (stalled || up.write(b)))
+    up.on('data', (b) => void (stalled || down.write(b)))
+    for (const [a, b] of [[down, up], [up, down]] as const) {
+      a.on('error', () => b.destroy())
+      a.on('close', () => b.destroy())
+    }
+  })
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r))
+  const relayed = { nodeId: leader.nodeId, host: '127.0.0.1', port: (relay.address() as { port: number }).port }
+  const fc = client({ requestTimeoutMs: 1_000 })
+  try {
+    checkRange((await readAll(fc, { topic: 'data', partition: 0, start: 0, end: 10, leader: relayed })).out, 0, 10)
+    stalled = true
+    await assert.rejects(readAll(fc, { topic: 'data', partition: 0, start: 10, end: 20, leader: relayed }), (err: unknown) => {
+      assert.ok(isSluiceError(err, 'SLUICE_KAFKA_FETCH'), String(err))
+      assert.equal(err.retriable, true)
+      assert.match(err.message, new RegExp(`reading data-0 \\[10, 20\\): Kafka broker 1 at 127\\.0\\.0\\.1:${relayed.port}: request \\(ApiKey 1\\) timed out after 1000 ms`))
+      return true
+    })
+    stalled = false
+    checkRange((await readAll(fc, { topic: 'data', partition: 0, start: 10, end: 20, leader: relayed })).out, 10, 20)
+  } finally {
+    await fc.close()
+    relay.close()
+  }
+})
+
 test('an unreachable broker: retriable SLUICE_KAFKA_FETCH naming it', async () => {
   const fc = client()
   try {

@@ -126,21 +126,6 @@ const texts: string[] = [
  */
 export const SPARK_FAILS: string[] = ['{"dt":"2025-02-30"}']
 
-/**
- * Where sluice's from_json knowingly differs from Spark's (docs/spark-migration.md says why):
- * the value, and each engine's output line. The test checks both engines still print exactly these.
- */
-export const KNOWN_DIFFERENCES: { value: Buffer; spark: string; sluice: string; why: string }[] = [
-  {
-    // A UTF-8-encoded surrogate (CESU-8), invalid in UTF-8: Java's decoder replaces the three
-    // bytes with one U+FFFD, Node's (WHATWG) decoder with one per byte.
-    value: Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
-    spark: '{"s":"a\ufffd"}',
-    sluice: '{"s":"a\ufffd\ufffd\ufffd"}',
-    why: 'invalid UTF-8 is replaced by the platform decoder; the two decoders count replacement characters differently',
-  },
-]
-
 export const PARITY_VALUES: (Buffer | null)[] = [
   ...texts.map((t) => Buffer.from(t, 'utf8')),
   null,
@@ -149,4 +134,10 @@ export const PARITY_VALUES: (Buffer | null)[] = [
   Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xe2, 0x82]), Buffer.from('"}')]),
   Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
   Buffer.concat([Buffer.from('{"s":"a"'), Buffer.from([0xff]), Buffer.from('}')]),
+  // UTF-8-encoded surrogates, where Java's decoder (one U+FFFD for up to three bytes) and Node's
+  // (one per byte) differ; sluice decodes them as Java does (src/sql/java-utf8.ts)
+  Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+  Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80]), Buffer.from('b"}')]),
+  Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xed, 0xbf]), Buffer.from('b"}')]),
+  Buffer.concat([Buffer.from('{"s":'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('}')]),
 ]
