@@ -85,6 +85,7 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
   const rangeStats: RangeStats[] = []
   const includeHeaders = task.projection.includeHeaders
   const dropMalformed = task.projection.mode === 'DROPMALFORMED'
+  const fast = projection.projectBytes
   const readOne = async (range: ReadRange): Promise<void> => {
     const stats: RangeStats = {
       topic: range.topic,
@@ -96,6 +97,7 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
     }
     rangeStats.push(stats)
     const w = range.writer
+    const sink = fast === null ? null : blocks.sink(w)
     const onChunk = async (chunk: DecodedChunk): Promise<void> => {
       const n = chunk.count
       let min = stats.minTimestamp
@@ -104,11 +106,13 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
       // Synchronous per chunk: rec and row are shared by the lanes, but no await runs in between.
       for (let i = 0; i < n; i++) {
         fillRecord(chunk, i, rec, includeHeaders)
-        projection.project(rec, row)
-        if (row.corrupt) corrupt++
         const ts = rec.timestamp
         if (ts < min) min = ts
         if (ts > max) max = ts
+        // The byte projection writes the row itself, or leaves the record to the string projection.
+        if (sink !== null && fast!(rec, sink)) continue
+        projection.project(rec, row)
+        if (row.corrupt) corrupt++
         if (row.corrupt && dropMalformed) continue // counted in corruptRows, not written
         blocks.append(w, row.partitionPath, row.line)
       }
