@@ -14,10 +14,11 @@ import { randomText, REPS } from './micro-lib.js'
 
 const N = 1024
 const FILLER = 'abcdefghijklmnopqrstuvwxyz '
-// ~45 records per second of timestamp, as loadgen's 960,000 records over 6 hours in bench/drain-lib.ts.
+// One partition of bench/drain-lib.ts's topic: 30,000 records over 6 hours, ~0.7 s apart (BENCH_TS_STEP_MS).
+const STEP = Number(process.env.BENCH_TS_STEP_MS ?? 720)
 const t0 = Date.UTC(2025, 6, 2, 20, 0, 0)
 const values = Array.from({ length: N }, (_, i) => {
-  const ts = new Date(t0 + i * 22).toISOString()
+  const ts = new Date(t0 + i * STEP).toISOString()
   const msg = `lg-0f3a9c21-${i} ${ts} ${randomText(70 - 40, i + 1, FILLER)}`
   return Buffer.from(JSON.stringify({ message: msg }))
 })
@@ -26,7 +27,7 @@ const all = Buffer.concat(values)
 const recs: KafkaRecord[] = []
 let at = 0
 for (let i = 0; i < N; i++) {
-  recs.push({ topic: 'drain', partition: 0, offset: i, timestamp: t0 + i * 22, timestampType: 0, buf: all, keyStart: -1, keyEnd: -1, valueStart: at, valueEnd: at + values[i]!.length, headers: null })
+  recs.push({ topic: 'drain', partition: 0, offset: i, timestamp: t0 + i * STEP, timestampType: 0, buf: all, keyStart: -1, keyEnd: -1, valueStart: at, valueEnd: at + values[i]!.length, headers: null })
   at += values[i]!.length
 }
 const bytes = at / N

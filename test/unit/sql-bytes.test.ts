@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Projection, ProjectionOptions } from '../../src/sql/index.js'
-import { projectBytes } from './sql-bytes-sink.js'
+import { projectBytes } from '../helpers/row-sink.js'
 import { project, projection, record } from './sql-helpers.js'
 
 /** A seeded generator (the same records every run). */
@@ -145,7 +145,8 @@ for (const pr of PROJECTIONS) {
     for (let i = 0; i < n; i++) {
       const v = recordValue(r, pick)
       // Timestamps around a DST change and midnight, a new second every few records.
-      const ts = Date.UTC(2025, 2, 9, 6, 59, 0) + Math.floor(r() * 3 * 3600 * 1000)
+      // Now and then a timestamp before 1970, at the epoch, in year 1 or beyond year 9999.
+      const ts = r() < 0.03 ? pick([-1, 0, -62135596800000, 253402300800123]) : Date.UTC(2025, 2, 9, 6, 59, 0) + Math.floor(r() * 3 * 3600 * 1000)
       const key = r() < 0.5 ? null : Buffer.from(`k${i}`)
       const rec = record(v === null ? null : v, { timestamp: ts, offset: i })
       if (key !== null) {

@@ -8,7 +8,7 @@ import {
   compileProjection,
   parseSchema,
 } from '../../src/sql/index.js'
-import { projectBytes } from './sql-bytes-sink.js'
+import { projectBytes } from '../helpers/row-sink.js'
 
 export function record(value: string | Buffer | null, fields: Partial<KafkaRecord> = {}): KafkaRecord {
   const v = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')

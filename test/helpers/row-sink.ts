@@ -4,7 +4,7 @@
  * than the room it asked for shows up as a truncated (different) line, and garbage before `pos`
  * is never part of the row.
  */
-import type { KafkaRecord, Projection, RowSink } from '../../src/sql/index.js'
+import type { KafkaRecord, ProjectedRow, Projection, RowSink } from '../../src/sql/index.js'
 
 export class TestSink implements RowSink {
   pos = 0
@@ -45,4 +45,19 @@ export function projectBytes(p: Projection, rec: KafkaRecord): { line: Buffer; d
   const row = sink.row()
   if (ok !== (row !== null)) throw new Error(`projectBytes returned ${ok} but ${row === null ? 'committed nothing' : 'committed a row'}`)
   return row === null ? null : { line: row, dir: sink.dir! }
+}
+
+/**
+ * Projects `rec` as a read task does: the byte projection where it takes the record (the line
+ * decoded from its bytes, not corrupt), else the string projection.
+ */
+export function projectLikeReadTask(p: Projection, rec: KafkaRecord, out: ProjectedRow): void {
+  const fast = projectBytes(p, rec)
+  if (fast === null) {
+    p.project(rec, out)
+    return
+  }
+  out.line = fast.line.toString('utf8')
+  out.partitionPath = fast.dir
+  out.corrupt = false
 }
