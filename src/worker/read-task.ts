@@ -5,6 +5,10 @@
  *   encode the row's JSON line into the block of (its coalesce writer, its partition directory)
  *   → send full blocks to the merge writers (row-blocks.ts; transferred, not copied)
  *
+ * Each record first goes to the projection's byte form where it has one (sql projection-bytes.ts:
+ * flat STRING fields scanned in the value's bytes, the line written straight into the block);
+ * what that refuses takes the string projection (from_json's exact path) and `append`.
+ *
  * The task makes nothing visible: files, intents and the lease check are the merge writers'
  * (merge-writer.ts). How many read tasks a batch has does not depend on `coalesce`
  * (planner/assign-writers.ts assignReaders), so every worker works whatever coalesce says.
