@@ -18,6 +18,7 @@ import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client 
 import { Kafka, logLevel } from 'kafkajs'
 import { cliPath, type CliResult, logLines, repoRoot, runCli } from '../test/helpers/sluice-process.js'
 import { startStack, type Stack } from '../test/helpers/stack.js'
+import { sampleThreads, type ThreadCpu } from './thread-cpu.js'
 
 export const PARTITIONS = 32
 export const PER_PARTITION = Number(process.env.BENCH_PER_PARTITION ?? 30_000)
@@ -108,6 +109,8 @@ export interface DrainOptions {
   cli?: string
   /** Node flags for the sluice process (e.g. `--cpu-prof`, not allowed in NODE_OPTIONS). */
   nodeArgs?: string[]
+  /** Sample the process's CPU per thread (bench/thread-cpu.ts). */
+  threads?: boolean
 }
 
 export async function sluiceDrain(
@@ -115,7 +118,7 @@ export async function sluiceDrain(
   dir: string,
   rep: number,
   o: DrainOptions = {},
-): Promise<{ rate: number; batchRate: number; maxRssMb: number; cpuSeconds: number }> {
+): Promise<{ rate: number; batchRate: number; maxRssMb: number; cpuSeconds: number; threads?: ThreadCpu }> {
   const tag = `${o.tag ?? 'c'}-${rep}`
   const job = join(dir, `drain-${tag}.yaml`)
   const total = o.rows ?? TOTAL
@@ -147,10 +150,11 @@ metrics:
   )
   const t0 = performance.now()
   const runEnv = { ...env, SLUICE_LOG_LEVEL: 'info' }
+  let threads: ThreadCpu | undefined
   const r =
-    (o.cli === undefined || o.cli === cliPath) && o.nodeArgs === undefined
+    (o.cli === undefined || o.cli === cliPath) && o.nodeArgs === undefined && o.threads !== true
       ? await runCli(['run', job], runEnv, 600_000)
-      : await runOtherCli(o.cli ?? cliPath, ['run', job], runEnv, o.nodeArgs ?? [])
+      : await runOtherCli(o.cli ?? cliPath, ['run', job], runEnv, o.nodeArgs ?? [], o.threads === true ? (t) => (threads = t) : undefined, o.workers ?? WORKERS)
   const seconds = (performance.now() - t0) / 1000
   if (r.code !== 0) throw new Error(`sluice failed: ${r.stderr}`)
   const batches = logLines(r.stdout).filter((l) => l.msg === 'batch committed')
@@ -165,16 +169,30 @@ metrics:
     batchRate: total / (batchMs / 1000),
     maxRssMb: Number(end?.maxRssMb ?? Number.NaN),
     cpuSeconds: Number(end?.cpuSeconds ?? Number.NaN),
+    ...(threads === undefined ? {} : { threads }),
   }
 }
 
 /** Runs another build's CLI (a baseline) the way runCli runs this one. */
-function runOtherCli(cli: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<CliResult> {
+function runOtherCli(
+  cli: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  onThreads?: (t: ThreadCpu) => void,
+  workers = WORKERS,
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...nodeArgs, cli, ...args], { env: { ...process.env, ...env }, timeout: 600_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    let sampler: { stop(): ThreadCpu } | null = null
+    const child = execFile(process.execPath, [...nodeArgs, cli, ...args], { env: { ...process.env, ...env }, timeout: 600_000, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null
       resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, signal: e?.signal ?? null, stdout, stderr })
     })
+    if (onThreads !== undefined && child.pid !== undefined) {
+      sampler = sampleThreads(child.pid, workers)
+      // 'exit' comes before the streams close: the last sample is taken as the process ends.
+      child.on('exit', () => onThreads(sampler!.stop()))
+    }
   })
 }
 

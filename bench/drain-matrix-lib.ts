@@ -28,6 +28,8 @@ export interface Sample {
   batchRate?: number
   cpuSecondsPerMillion: number
   peakRssMb?: number
+  /** CPU-s per million records by thread (sampled, bench/thread-cpu.ts): main, workers (busiest first), other. */
+  threadsPerMillion?: { main: number; workers: number[]; other: number }
 }
 
 export interface ContenderSummary {
@@ -80,8 +82,8 @@ export interface MatrixOptions {
   sluice?: { coalesce: number; workers: number }[]
   /** Another build's CLI, run as `base c<N> w<M>` next to this one. */
   baselineCli?: string
-  /** Leave out kcat / the kafkajs pipeline (e.g. for a quick before/after). */
-  peers?: boolean
+  /** Leave out kcat / the kafkajs pipeline (e.g. for a quick before/after); 'kcat': kcat only. */
+  peers?: boolean | 'kcat'
 }
 
 export function defaultSluiceMatrix(): { coalesce: number; workers: number }[] {
@@ -101,7 +103,7 @@ export async function runDrainMatrix(stack: Stack, dir: string, o: MatrixOptions
     const contenders: Contender[] = []
     if (o.peers !== false) {
       contenders.push({ name: 'kcat', run: () => kcatRun(stack.kafka.bootstrap, topic.name, topic.total) })
-      contenders.push({ name: 'kafkajs pipeline', run: (rep) => kafkajsRun(stack, topic.name, topic.total, rep) })
+      if (o.peers !== 'kcat') contenders.push({ name: 'kafkajs pipeline', run: (rep) => kafkajsRun(stack, topic.name, topic.total, rep) })
     }
     const builds = [{ label: 'sluice', cli: cliPath }, ...(o.baselineCli === undefined ? [] : [{ label: 'baseline', cli: o.baselineCli }])]
     for (const b of builds) {
@@ -109,8 +111,16 @@ export async function runDrainMatrix(stack: Stack, dir: string, o: MatrixOptions
         contenders.push({
           name: `${b.label} c${s.coalesce} w${s.workers}`,
           run: async () => {
-            const r = await sluiceDrain(stack.env, dir, n++, { tag: `m-${topic.name}`, topic: topic.name, rows: topic.total, coalesce: s.coalesce, workers: s.workers, cli: b.cli })
-            return { rate: r.rate, batchRate: r.batchRate, cpuSecondsPerMillion: (r.cpuSeconds / topic.total) * 1e6, peakRssMb: r.maxRssMb }
+            const r = await sluiceDrain(stack.env, dir, n++, { tag: `m-${topic.name}`, topic: topic.name, rows: topic.total, coalesce: s.coalesce, workers: s.workers, cli: b.cli, threads: true })
+            const perM = (x: number): number => Number(((x / topic.total) * 1e6).toFixed(2))
+            const t = r.threads
+            return {
+              rate: r.rate,
+              batchRate: r.batchRate,
+              cpuSecondsPerMillion: (r.cpuSeconds / topic.total) * 1e6,
+              peakRssMb: r.maxRssMb,
+              ...(t === undefined ? {} : { threadsPerMillion: { main: perM(t.mainSeconds), workers: t.workerSeconds.map(perM), other: perM(t.otherSeconds) } }),
+            }
           },
         })
       }

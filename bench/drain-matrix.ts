@@ -7,12 +7,19 @@
  *   node dist/bench/drain-matrix.js
  *   BENCH_BASELINE_CLI=/tmp/base/dist/src/cli/main.js BENCH_MATRIX_PEERS=0 node dist/bench/drain-matrix.js   (before/after)
  *   BENCH_MATRIX_TOPICS=drain node dist/bench/drain-matrix.js                                               (100 B only)
+ *   BENCH_MATRIX_PEERS=kcat BENCH_MATRIX_SLUICE=c3w2 node dist/bench/drain-matrix.js                                                (one sluice setting)
  */
 import { REPS, runOnPrefilledTopic, TOTAL, WORKERS, writeResult } from './drain-lib.js'
 import { KB_TOPIC, KB_TOPIC_SPEC, KB_TOTAL, matrixRatios, runDrainMatrix } from './drain-matrix-lib.js'
 
 const TOPICS = (process.env.BENCH_MATRIX_TOPICS ?? `drain,${KB_TOPIC}`).split(',')
 const BASELINE = process.env.BENCH_BASELINE_CLI
+/** BENCH_MATRIX_SLUICE=c3w2,c1w1: only these sluice (coalesce, workers) pairs. */
+const SLUICE = process.env.BENCH_MATRIX_SLUICE?.split(',').map((x) => {
+  const m = /^c(\d+)w(\d+)$/.exec(x.trim())
+  if (m === null) throw new Error(`BENCH_MATRIX_SLUICE: '${x}' is not c<coalesce>w<workers>`)
+  return { coalesce: Number(m[1]), workers: Number(m[2]) }
+})
 
 runOnPrefilledTopic(
   async (stack, dir) => {
@@ -24,7 +31,8 @@ runOnPrefilledTopic(
       reps: Math.max(REPS, 3),
       topics,
       ...(BASELINE === undefined ? {} : { baselineCli: BASELINE }),
-      peers: process.env.BENCH_MATRIX_PEERS !== '0',
+      peers: process.env.BENCH_MATRIX_PEERS === 'kcat' ? 'kcat' : process.env.BENCH_MATRIX_PEERS !== '0',
+      ...(SLUICE === undefined ? {} : { sluice: SLUICE }),
     })
     await writeResult('drain-matrix', {
       workers: WORKERS,

@@ -6,6 +6,7 @@
  *
  *   node dist/bench/profile-drain.js                      (BENCH_COALESCE, BENCH_WORKERS as drain.ts)
  *   BENCH_PROFILE_DIR=/tmp/prof node dist/bench/profile-drain.js   (keep the .cpuprofile files)
+ *   BENCH_PROFILE_CLI=/tmp/base/dist/src/cli/main.js node dist/bench/profile-drain.js   (another build)
  */
 import { mkdtemp, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -15,7 +16,11 @@ import { COALESCE, runOnPrefilledTopic, sluiceDrain, TOTAL, WORKERS, writeResult
 
 runOnPrefilledTopic(async (stack, dir) => {
   const profDir = process.env.BENCH_PROFILE_DIR ?? (await mkdtemp(join(tmpdir(), 'sluice-prof-')))
-  const r = await sluiceDrain(stack.env, dir, 0, { tag: 'prof', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] })
+  const r = await sluiceDrain(stack.env, dir, 0, {
+    tag: 'prof',
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+    ...(process.env.BENCH_PROFILE_CLI === undefined ? {} : { cli: process.env.BENCH_PROFILE_CLI }),
+  })
   const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f))
   const s = await summarizeProfiles(files, TOTAL)
   await writeResult('profile-drain', {
@@ -24,6 +29,7 @@ runOnPrefilledTopic(async (stack, dir) => {
     coalesce: COALESCE,
     recordsPerSecond: Math.round(r.rate),
     cpuSecondsPerMillion: Number(((r.cpuSeconds / TOTAL) * 1e6).toFixed(2)),
+    cli: process.env.BENCH_PROFILE_CLI ?? 'this tree',
     profileDir: profDir,
     ...s,
   })

@@ -27,6 +27,7 @@ const CATEGORIES: [string, RegExp][] = [
   ['buffer copies (concat, grow)', /^(_copyActual|copy|concat) /],
   ['gc', /^\(garbage collector\)/],
   ['program (native, unattributed)', /^\(program\)/],
+  ['byte projection (json-scan, projection-bytes)', /json-scan|projection-bytes|^projectBytes /],
   ['JSON.parse', /^parse\s*$|JSON\.parse/],
   ['from_json fill + coercion', /from-json|json-coerce|\bfill\b/],
   ['date_format / timestamps', /time-format|time-zone|TimestampFormatter/],

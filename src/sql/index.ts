@@ -7,10 +7,12 @@
 export type {
   DataType,
   KafkaRecord,
+  ProjectBytesFn,
   PrimitiveKind,
   ProjectedRow,
   Projection,
   ProjectionOptions,
+  RowSink,
   StructField,
 } from './types.js'
 export { typeToString } from './types.js'

@@ -104,6 +104,26 @@ export interface Projection {
    * malformed (PERMISSIVE). FAILFAST malformed → throws SLUICE_RECORD_MALFORMED.
    */
   project(rec: KafkaRecord, out: ProjectedRow): void
+  /**
+   * The read path's fast projection (projection-bytes.ts), or null where the projection has none:
+   * writes the same line as {@link project} (bytes, without the line separator) straight into the
+   * sink and returns true, or returns false having written nothing (the record needs the exact
+   * path: call {@link project}). A true return is never a corrupt record.
+   */
+  readonly projectBytes: ProjectBytesFn | null
+}
+
+/** See {@link Projection.projectBytes}. */
+export type ProjectBytesFn = (rec: KafkaRecord, sink: RowSink) => boolean
+
+/** Where a byte projection writes one row: the block of the row's partition directory. */
+export interface RowSink {
+  /** Makes room for `need` bytes in directory `dir`'s block and returns its buffer; the row starts at {@link pos}. */
+  room(dir: string, need: number): Buffer
+  /** Set by {@link room}: where the row starts. */
+  pos: number
+  /** The row's bytes end at `end` (exclusive); the sink adds the line separator. */
+  commit(end: number): void
 }
 
 export function typeToString(t: DataType): string {

@@ -5,6 +5,10 @@
  *   encode the row's JSON line into the block of (its coalesce writer, its partition directory)
  *   → send full blocks to the merge writers (row-blocks.ts; transferred, not copied)
  *
+ * Each record first goes to the projection's byte form where it has one (sql projection-bytes.ts:
+ * flat STRING fields scanned in the value's bytes, the line written straight into the block);
+ * what that refuses takes the string projection (from_json's exact path) and `append`.
+ *
  * The task makes nothing visible: files, intents and the lease check are the merge writers'
  * (merge-writer.ts). How many read tasks a batch has does not depend on `coalesce`
  * (planner/assign-writers.ts assignReaders), so every worker works whatever coalesce says.
@@ -93,6 +97,7 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
   const rangeStats: RangeStats[] = []
   const includeHeaders = task.projection.includeHeaders
   const dropMalformed = task.projection.mode === 'DROPMALFORMED'
+  const fast = projection.projectBytes
   const readOne = async (range: ReadRange): Promise<void> => {
     const stats: RangeStats = {
       topic: range.topic,
@@ -104,6 +109,7 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
     }
     rangeStats.push(stats)
     const w = range.writer
+    const sink = fast === null ? null : blocks.sink(w)
     const onChunk = async (chunk: DecodedChunk): Promise<void> => {
       const n = chunk.count
       let min = stats.minTimestamp
@@ -112,17 +118,20 @@ async function read(task: ReadTask, blocks: RowBlocks): Promise<ReadResult> {
       // Synchronous per chunk: rec and row are shared by the lanes, but no await runs in between.
       for (let i = 0; i < n; i++) {
         fillRecord(chunk, i, rec, includeHeaders)
+        const ts = rec.timestamp
+        if (ts < min) min = ts
+        if (ts > max) max = ts
+        // The byte projection writes the row itself, or leaves the record to the string projection.
+        if (sink !== null && fast!(rec, sink)) continue
         projection.project(rec, row)
         if (row.corrupt) {
           corrupt++
+          // The byte projection never takes a corrupt record: bad records are all seen here.
           if (bad !== null) {
             blocks.append(w, BAD_RECORDS_DIR, bad.line(rec))
             badRows++
           }
         }
-        const ts = rec.timestamp
-        if (ts < min) min = ts
-        if (ts > max) max = ts
         if (row.corrupt && dropMalformed) continue // counted in corruptRows, not written
         if (pq === null) blocks.append(w, row.partitionPath, row.line)
         else pq.append(w, row.partitionPath, values)

@@ -15,6 +15,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import { SluiceError } from '../errors.js'
 import type { RowGroupMeta } from './parquet/row-group.js'
+import type { RowSink } from '../sql/index.js'
 import type { BlockMessage, BlockReply } from './types.js'
 
 /** A block is sent once it holds this much (and at the end). */
@@ -24,7 +25,7 @@ export const BLOCK_INITIAL = 4 * 1024
 /** Buffer's own UTF-8 writer (what `write(s, pos, 'utf8')` calls, without the argument checks). */
 type Utf8Writable = Buffer & { utf8Write(s: string, offset: number): number }
 
-class Block {
+export class Block {
   buf: Buffer
   pos = 0
   rows = 0
@@ -34,6 +35,32 @@ class Block {
     size: number,
   ) {
     this.buf = Buffer.allocUnsafeSlow(size)
+  }
+}
+
+/** RowBlocks' RowSink for one writer: room() picks the row's block, commit() ends the row. */
+class BlockSink implements RowSink {
+  pos = 0
+  readonly #blocks: RowBlocks
+  readonly #w: number
+  #b: Block | null = null
+
+  constructor(blocks: RowBlocks, w: number) {
+    this.#blocks = blocks
+    this.#w = w
+  }
+
+  room(dir: string, need: number): Buffer {
+    const b = this.#blocks.room(this.#w, dir, need)
+    this.#b = b
+    this.pos = b.pos
+    return b.buf
+  }
+
+  commit(end: number): void {
+    const b = this.#b!
+    b.pos = end
+    this.#blocks.endRow(b)
   }
 }
 
@@ -74,6 +101,19 @@ export class RowBlocks {
 
   /** Appends one row (its JSON text, without the newline) to writer `w`'s directory `dir`. */
   append(w: number, dir: string, line: string): void {
+    // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
+    const b = this.room(w, dir, line.length * 3)
+    b.pos += (b.buf as Utf8Writable).utf8Write(line, b.pos)
+    this.endRow(b)
+  }
+
+  /** A sink for the byte projection's rows of writer `w` (sql's RowSink). */
+  sink(w: number): RowSink {
+    return new BlockSink(this, w)
+  }
+
+  /** The block of (w, dir), with room for `need` bytes and the line separator from its `pos`. */
+  room(w: number, dir: string, need: number): Block {
     let dirs = this.#byWriter[w]
     if (dirs === undefined) dirs = this.#byWriter[w] = new Map()
     // Consecutive rows mostly share writer and directory (the projection reuses the path string).
@@ -86,15 +126,18 @@ export class RowBlocks {
         this.#grew(BLOCK_INITIAL)
       }
     }
-    // A UTF-16 code unit never needs more than 3 UTF-8 bytes.
-    const sep = this.#lineSep
-    const worst = line.length * 3 + sep.length
+    const worst = need + this.#lineSep.length
     if (b.buf.length - b.pos < worst) b = this.#makeRoom(b, dirs, worst)
-    b.pos += (b.buf as Utf8Writable).utf8Write(line, b.pos)
+    this.#last = b
+    return b
+  }
+
+  /** Ends the row just written at `b.pos` (room's block): the line separator, the row count. */
+  endRow(b: Block): void {
+    const sep = this.#lineSep
     if (sep.length === 1) b.buf[b.pos++] = sep[0]!
     else b.pos += sep.copy(b.buf, b.pos)
     b.rows++
-    this.#last = b
   }
 
   /** Grows the block (doubling to BLOCK_BYTES) or, when full, queues it and starts the next. */

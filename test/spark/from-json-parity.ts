@@ -10,6 +10,7 @@ import { test } from 'node:test'
 import { compileProjection, parseSchema } from '../../src/sql/index.js'
 import type { ProjectedRow } from '../../src/sql/index.js'
 import { useSharedSpark } from './shared-spark.js'
+import { projectLikeReadTask } from '../helpers/row-sink.js'
 import { kafkaRecord } from './records.js'
 import { PARITY_SCHEMA, PARITY_VALUES, SPARK_FAILS } from './corpus.js'
 
@@ -29,7 +30,7 @@ function sluiceLines(schema: string, values: (Buffer | null)[], jsonOptions?: Re
   })
   return values.map((v) => {
     const out: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
-    p.project(kafkaRecord(v), out)
+    projectLikeReadTask(p, kafkaRecord(v), out)
     return out.line
   })
 }

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test'
 import { compileProjection, parseSchema } from '../../src/sql/index.js'
 import type { ProjectedRow } from '../../src/sql/index.js'
 import { useSharedSpark } from './shared-spark.js'
+import { projectLikeReadTask } from '../helpers/row-sink.js'
 import { kafkaRecord } from './records.js'
 
 const sparkPeer = useSharedSpark()
@@ -100,7 +101,7 @@ function sluiceWrites(timeZone: string, rows: { json: string; ts: number }[]): s
   })
   return rows.map((r, i) => {
     const out: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
-    p.project(kafkaRecord(Buffer.from(r.json), r.ts, i), out)
+    projectLikeReadTask(p, kafkaRecord(Buffer.from(r.json), r.ts, i), out)
     assert.equal(out.corrupt, false, `row ${i} is not malformed: ${r.json}`)
     return out.line
   })

@@ -1,4 +1,5 @@
 /** Shared helpers for the src/sql unit tests: build records and run projections. */
+import assert from 'node:assert/strict'
 import {
   type KafkaRecord,
   type ProjectedRow,
@@ -7,6 +8,7 @@ import {
   compileProjection,
   parseSchema,
 } from '../../src/sql/index.js'
+import { projectBytes } from '../helpers/row-sink.js'
 
 export function record(value: string | Buffer | null, fields: Partial<KafkaRecord> = {}): KafkaRecord {
   const v = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8')
@@ -42,9 +44,25 @@ export function projection(schema: string, select: string[], opts: Partial<Proje
   })
 }
 
+/**
+ * Projects one record the string way, and checks the byte projection against it: where the byte
+ * projection takes the record, it must write the same line and directory, and the record must not
+ * be corrupt (so every projection test is also a test of projection-bytes.ts).
+ */
 export function project(p: Projection, rec: KafkaRecord): ProjectedRow {
   const out: ProjectedRow = { line: '', partitionPath: '', corrupt: false }
-  p.project(rec, out)
+  const fast = projectBytes(p, rec)
+  try {
+    p.project(rec, out)
+  } catch (err) {
+    if (fast !== null) throw new Error(`the byte projection wrote ${fast.line.toString()} for a record the string projection refuses (${String(err)})`)
+    throw err
+  }
+  if (fast !== null) {
+    assert.equal(out.corrupt, false, 'the byte projection took a corrupt record')
+    assert.equal(fast.line.toString('latin1'), Buffer.from(out.line, 'utf8').toString('latin1'), 'the byte projection wrote another line')
+    assert.equal(fast.dir, out.partitionPath, 'the byte projection chose another directory')
+  }
   return out
 }
 
