@@ -62,7 +62,7 @@ export const confSchema = z
       type: 'int',
       default: '0 (no limit)',
       spark: 'spark.sql.files.maxRecordsPerFile',
-      description: 'Default of `sink.maxRecordsPerFile` (the sink option wins, as in Spark); not applied with `format: parquet`, whose row groups are not split.',
+      description: 'Default of `sink.maxRecordsPerFile` (the sink option wins, as in Spark).',
     }),
     'spark.sql.parquet.outputTimestampType': opt(choice({ values: TIMESTAMP_TYPES }), {
       type: 'TIMESTAMP_MICROS | TIMESTAMP_MILLIS | INT96',

@@ -233,7 +233,7 @@ export function normalize(input: Obj, opts: NormalizeOptions, problems: Problems
   return toJobConfig({ top, source: sourceConfigured, fromJson, sink, conf, s3: s3Config, metrics, trigger, rawConf: rawConf(sectionInput('conf')) })
 }
 
-/** format: parquet takes Parquet's codecs only, no maxRecordsPerFile (row groups are not split) and no compaction (it concatenates JSON lines). */
+/** format: parquet takes Parquet's codecs only, and no compaction (it concatenates JSON lines). */
 function checkParquetSink(sink: Section<'sink'>, problems: Problems): void {
   if (sink.format !== 'parquet') return
   const codec = sink.compression
@@ -242,13 +242,6 @@ function checkParquetSink(sink: Section<'sink'>, problems: Problems): void {
       ConfigCode.UNSUPPORTED,
       'sink.compression',
       `${show(codec)} is not a codec sluice writes Parquet pages with; use snappy (Spark's default), gzip, zstd or none`,
-    )
-  }
-  if ((sink.maxRecordsPerFile ?? 0) > 0) {
-    problems.add(
-      ConfigCode.UNSUPPORTED,
-      'sink.maxRecordsPerFile',
-      'is not available with format: parquet yet (a row group is never split, so the count could not be exact); bound the files with sink.targetFileSize (closed at the first row group past the target), or write format: json',
     )
   }
   if (sink.compaction) {
@@ -325,7 +318,7 @@ export function toJobConfig({ top, source, fromJson, sink, conf, s3, metrics, tr
        */
       writerMemoryBytes: sink.writerMemory,
       /** Spark's maxRecordsPerFile (the sink option, else conf spark.sql.files.maxRecordsPerFile); 0: no limit. */
-      maxRecordsPerFile: sink.format === 'parquet' ? 0 : Math.max(0, sink.maxRecordsPerFile ?? conf['spark.sql.files.maxRecordsPerFile'] ?? 0),
+      maxRecordsPerFile: Math.max(0, sink.maxRecordsPerFile ?? conf['spark.sql.files.maxRecordsPerFile'] ?? 0),
       /** sink.targetFileSize in bytes; 0: none (src/worker/file-roller.ts). */
       targetFileSize: sink.targetFileSize ?? 0,
       /** The sink option `retention` (TTL of `_spark_metadata` entries, applied when the log compacts); undefined: forever. */

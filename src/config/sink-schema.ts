@@ -266,7 +266,7 @@ export const sinkSchema = z
       default: '0 (no limit; or conf spark.sql.files.maxRecordsPerFile)',
       spark: "option('maxRecordsPerFile') / spark.sql.files.maxRecordsPerFile",
       description:
-        'At most this many records per file, as Spark: a writer\'s directory that gets more rows in a batch continues in its next file (`-c001`, `-c002`, …; every file is in `_spark_metadata`). 0 or negative: no limit. Exact: a block of rows is split at a row boundary. Applies to every `format`.',
+        'At most this many records per file, as Spark: a writer\'s directory that gets more rows in a batch continues in its next file (`-c001`, `-c002`, …; every file is in `_spark_metadata`). 0 or negative: no limit. JSON: exact, a block of rows is split at a row boundary. Parquet: at most this many, as row groups are cut at the count and never split.',
     }),
     targetFileSize: opt(bytes({ min: 1024 }), {
       type: 'bytes ≥ 1KB',

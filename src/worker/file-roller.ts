@@ -71,6 +71,16 @@ export class FileRoller {
     return this.#max > 0 || this.#target > 0
   }
 
+  /**
+   * Whether a file holding `f` must be closed before it takes a unit of `rows` rows that cannot
+   * be split (a Parquet row group): it would pass maxRecordsPerFile (an empty file takes any unit;
+   * the read tasks keep row groups at most maxRecordsPerFile rows), or it is full.
+   */
+  closesBefore(f: FileFill, rows: number): boolean {
+    if (f.rows === 0) return false
+    return (this.#max > 0 && f.rows + rows > this.#max) || this.isFull(f)
+  }
+
   /** Whether a file holding `f` must be closed before it takes another row. */
   isFull(f: FileFill): boolean {
     return (this.#max > 0 && f.rows >= this.#max) || (this.#target > 0 && f.bytesOut >= this.#target)

@@ -146,8 +146,13 @@ export class MergeWriter {
       }
       file.lastUsed = ++this.#useCounter
       if (file instanceof ParquetFile) {
-        // A row group is never split: targetFileSize closes the file at the first row group
-        // boundary at or past the target (maxRecordsPerFile is refused with parquet at config load).
+        // A row group is never split (the read tasks keep them at most maxRecordsPerFile rows): a
+        // file that could not take it whole under maxRecordsPerFile is closed first, and
+        // targetFileSize closes a file at the first row group boundary at or past the target.
+        if (this.#roller.active && this.#roller.closesBefore(file, rows)) {
+          await this.#closeFiles([dir])
+          continue
+        }
         await file.appendBytes(bytes, rows, rg)
         if (this.#roller.active && this.#roller.isFull(file)) await this.#closeFiles([dir])
         break

@@ -98,6 +98,8 @@ export interface ReadTask {
 /** What a read task and a merge writer need to write Parquet (plain data). */
 export interface ParquetTaskSpec extends ParquetFileSpec {
   codec: ParquetCodec
+  /** maxRecordsPerFile when set: no row group holds more rows, so the files can hold at most that many. */
+  maxRowsPerGroup?: number | undefined
 }
 
 /**

@@ -10,6 +10,8 @@ import { test } from 'node:test'
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { BLOCK_BYTES, RowBlocks } from '../../src/worker/row-blocks.js'
 import type { BlockMessage, BlockReply } from '../../src/worker/types.js'
+import { parseSchema } from '../../src/sql/index.js'
+import { ParquetRowGroups } from '../../src/worker/parquet/row-groups.js'
 
 interface Received {
   byDir: Map<string, string[]>
@@ -118,4 +120,31 @@ test('over budget, concurrent sendDue calls never send a block twice', async () 
   assert.equal(rows, n)
   const all = [...got.byDir.values()].flat()
   assert.equal(new Set(all).size, n, 'each row once')
+})
+
+test('Parquet row groups of a read task hold at most maxRowsPerGroup rows (maxRecordsPerFile), every row once', async () => {
+  const { port1, port2 } = new MessageChannel()
+  const groups: { dir: string; rows: number }[] = []
+  const ended = new Promise<void>((resolve) => {
+    port1.on('message', (m: BlockMessage) => {
+      if (m.t === 'e') return resolve()
+      assert.ok(m.rg !== undefined, 'a row group with its metadata')
+      groups.push({ dir: m.dir, rows: m.rows })
+      port1.postMessage({ t: 'a', n: m.len } satisfies BlockReply)
+    })
+  })
+  const blocks = new RowBlocks(port2, 64 << 20, 64 << 20)
+  const pq = new ParquetRowGroups(blocks, { columns: parseSchema('m STRING'), timestampType: 'TIMESTAMP_MICROS', codec: 'none', maxRowsPerGroup: 4 }, 64 << 20)
+  // One chunk of 10 rows for dt=a interleaved with 3 for dt=b, then the chunk's sendDue.
+  for (let i = 0; i < 10; i++) {
+    pq.append(0, 'dt=a', [`a${i}`])
+    if (i < 3) pq.append(0, 'dt=b', [`b${i}`])
+  }
+  await pq.sendDue()
+  await pq.finish()
+  await ended
+  port1.close()
+  const rowsOf = (dir: string) => groups.filter((g) => g.dir === dir).map((g) => g.rows)
+  assert.deepEqual(rowsOf('dt=a'), [4, 4, 2])
+  assert.deepEqual(rowsOf('dt=b'), [3])
 })

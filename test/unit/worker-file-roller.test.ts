@@ -15,7 +15,10 @@ import { createStore, parseLocation } from '../../src/storage/index.js'
 import { FileRoller, jsonLineLocator } from '../../src/worker/file-roller.js'
 import { MergeWriter } from '../../src/worker/merge-writer.js'
 import type { Codec } from '../../src/worker/compressors.js'
-import type { WriterSpec } from '../../src/worker/types.js'
+import type { ParquetTaskSpec, WriterSpec } from '../../src/worker/types.js'
+import { parseSchema } from '../../src/sql/index.js'
+import { schemaFor } from '../../src/worker/parquet/parquet-file.js'
+import { RowGroupBuilder, type RowGroupMeta } from '../../src/worker/parquet/row-group.js'
 import { tempDir } from '../helpers/query-fixtures.js'
 
 const dirs: string[] = []
@@ -88,7 +91,7 @@ describe('FileRoller', () => {
   })
 })
 
-async function writer(o: { max?: number; target?: number; codec?: Codec; lineSep?: string }): Promise<{ w: MergeWriter; root: string }> {
+async function writer(o: { max?: number; target?: number; codec?: Codec; lineSep?: string; parquet?: ParquetTaskSpec }): Promise<{ w: MergeWriter; root: string }> {
   const root = await tempDir('sluice-roller-')
   dirs.push(root)
   const spec: WriterSpec = {
@@ -104,6 +107,7 @@ async function writer(o: { max?: number; target?: number; codec?: Codec; lineSep
     maxRecordsPerFile: o.max,
     targetFileSize: o.target,
     lineSep: o.lineSep,
+    ...(o.parquet === undefined ? {} : { parquet: o.parquet }),
   }
   await new OwnerLease(createStore(spec.checkpoint), spec.runId).acquire()
   return { w: new MergeWriter(spec), root }
@@ -189,5 +193,43 @@ describe('MergeWriter with maxRecordsPerFile / targetFileSize', () => {
       all += gunzipSync(await readFile(join(root, 'out', f.key))).toString('utf8')
     }
     assert.equal(all, rows.map((r) => r + '\n').join(''), 'every row once, in order')
+  })
+})
+
+describe('MergeWriter with format parquet and maxRecordsPerFile', () => {
+  test('a row group is never split: a file that cannot take the next one whole is closed first, so no file passes the limit', async () => {
+    const pq: ParquetTaskSpec = { columns: parseSchema('m STRING'), timestampType: 'TIMESTAMP_MICROS', codec: 'none', maxRowsPerGroup: 5 }
+    const { w, root } = await writer({ max: 5, parquet: pq })
+    const schema = schemaFor(pq)
+    let seq = 0
+    const group = async (rows: number): Promise<{ buf: Buffer; meta: RowGroupMeta }> => {
+      const b = new RowGroupBuilder(schema)
+      for (let i = 0; i < rows; i++) b.append([`m-${seq++}`])
+      const { parts, meta } = await b.encode('none')
+      return { buf: Buffer.concat(parts), meta }
+    }
+    for (const n of [3, 3, 2, 5, 1]) {
+      const g = await group(n)
+      await w.append('dt=a', g.buf, n, g.meta)
+    }
+    const files = (await w.finish()).sort((x, y) => (x.key < y.key ? -1 : 1))
+    // 3 | 3+2 | 5 | 1: the second group of 3 did not fit beside the first, the 5 filled a file alone.
+    assert.deepEqual(files.map((f) => f.rows), [3, 5, 5, 1])
+    assert.deepEqual(files.map((f) => f.key.replace(/^.*-(c\d+)\.parquet$/, '$1')), ['c000', 'c001', 'c002', 'c003'])
+    for (const f of files) {
+      const bytes = await readFile(join(root, 'out', f.key))
+      assert.equal(bytes.subarray(0, 4).toString(), 'PAR1', `${f.key} starts as a Parquet file`)
+      assert.equal(bytes.subarray(-4).toString(), 'PAR1', `${f.key} has its footer`)
+    }
+  })
+
+  test('closesBefore: an empty file takes any row group; a full one or one the group would overflow is closed', () => {
+    const r = new FileRoller({ maxRecordsPerFile: 5, targetFileSize: 0 })
+    assert.equal(r.closesBefore({ rows: 0, bytesIn: 0, bytesOut: 0 }, 9), false)
+    assert.equal(r.closesBefore({ rows: 3, bytesIn: 0, bytesOut: 0 }, 2), false)
+    assert.equal(r.closesBefore({ rows: 3, bytesIn: 0, bytesOut: 0 }, 3), true)
+    const t = new FileRoller({ maxRecordsPerFile: 0, targetFileSize: 100 })
+    assert.equal(t.closesBefore({ rows: 10, bytesIn: 100, bytesOut: 100 }, 1), true)
+    assert.equal(t.closesBefore({ rows: 10, bytesIn: 99, bytesOut: 99 }, 50), false)
   })
 })

@@ -31,6 +31,8 @@ export class ParquetRowGroups {
   #budget: number
   #groupBytes: number
   #open = new Map<string, Open>()
+  /** Builders that reached maxRowsPerGroup, sent at the next sendDue. */
+  #full: Open[] = []
   #last: Open | null = null
   #peak = 0
 
@@ -59,10 +61,17 @@ export class ParquetRowGroups {
       this.#last = o
     }
     o.b.append(values)
+    const max = this.#spec.maxRowsPerGroup
+    if (max !== undefined && o.b.rows >= max) {
+      this.#open.delete(`${w}/${dir}`)
+      this.#full.push(o)
+      this.#last = null
+    }
   }
 
   /** Sends the full row groups, and the largest while all together are over budget. Call after each Kafka chunk. */
   async sendDue(): Promise<void> {
+    while (this.#full.length > 0) await this.#encodeAndSend(this.#full.shift()!)
     let total = 0
     const sizes: [Open, number][] = []
     for (const o of this.#open.values()) {
@@ -87,6 +96,7 @@ export class ParquetRowGroups {
 
   /** Sends every row group left, then the end marker. */
   async finish(): Promise<void> {
+    while (this.#full.length > 0) await this.#encodeAndSend(this.#full.shift()!)
     for (const o of [...this.#open.values()]) await this.#send(o)
     await this.#blocks.finish()
   }
@@ -97,6 +107,10 @@ export class ParquetRowGroups {
     if (this.#open.get(key) !== o) return
     this.#open.delete(key)
     if (this.#last === o) this.#last = null
+    await this.#encodeAndSend(o)
+  }
+
+  async #encodeAndSend(o: Open): Promise<void> {
     if (o.b.rows === 0) return
     const { parts, meta } = await o.b.encode(this.#spec.codec)
     // One buffer of its own (not pooled), so that it can be transferred.

@@ -12,5 +12,11 @@ export function parquetTaskSpec(c: JobConfig, projection: TaskProjection): Parqu
   if (pq === null) return undefined
   const p = compileTaskProjection(projection)
   const part = new Set(p.partitionColumns)
-  return { columns: p.columns.filter((col) => !part.has(col.name)), codec: pq.codec, timestampType: pq.timestampType }
+  const max = c.sink.maxRecordsPerFile
+  return {
+    columns: p.columns.filter((col) => !part.has(col.name)),
+    codec: pq.codec,
+    timestampType: pq.timestampType,
+    ...(max > 0 ? { maxRowsPerGroup: max } : {}),
+  }
 }
