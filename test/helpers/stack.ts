@@ -45,9 +45,6 @@ export async function startStack(o: {
     AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY,
     AWS_REGION: 'us-east-1',
-    // The seed job's metrics port (examples/streaming-test.yaml): a free one, so that test files
-    // running side by side do not meet on 8091.
-    SLUICE_METRICS_PORT: '0',
   }
   let stopped = false
   return {
