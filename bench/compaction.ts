@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     summary,
     runs,
     loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
-    shared: loadavg()[0]! > cpus().length * 0.5,
+    shared: loadavg()[0]! > cpus().length * 1.5,
   })
 }
 
