@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compactionSection } from './benchmarks-compaction-md.js'
+import { type SoakResult, soakSection } from './benchmarks-soak-md.js'
 import { suiteSections } from './benchmarks-suite-md.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -102,6 +103,7 @@ if (dirs !== undefined) {
     '',
   )
 }
+lines.push(...soakSection(newest.get('soak-steady') as SoakResult | undefined, join(root, 'bench', 'charts'), 'bench/charts'))
 lines.push(...compactionSection(newest.get('compaction') as Parameters<typeof compactionSection>[0]))
 lines.push(...compactionSection(newest.get('compaction-light') as Parameters<typeof compactionSection>[0], '### The same at a load the shared machine sustained (`BENCH_CAPACITY` set by hand, `BENCH_RESULT_NAME=compaction-light`)'))
 type ParquetRow = { rowsPerSec: number; rowsPerCpuSec: number; cpuSecPer100kRows: number; bytes: number; bytesPerRow: number; rows: number }
