@@ -2,7 +2,7 @@
  * Writes BENCHMARKS.md from the newest result of each benchmark in bench/results/*.json
  * (`node dist/tools/gen-benchmarks-md.js`). Numbers are never typed by hand.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { compactionSection } from './benchmarks-compaction-md.js'
@@ -104,6 +104,12 @@ if (dirs !== undefined) {
   )
 }
 lines.push(...soakSection(newest.get('soak-steady') as SoakResult | undefined, join(root, 'bench', 'charts'), 'bench/charts'))
+// make soak's random-kill campaign (test/soak/kill-campaign.test.ts), as its result file records it.
+const campaign = join(root, 'bench', 'results', 'soak-kill-campaign.txt')
+if (existsSync(campaign)) {
+  const text = readFileSync(campaign, 'utf8').split('\n')
+  lines.push('## Random-kill campaign (`make soak`)', '', ...text.filter((l) => l.startsWith('# ')).map((l) => `${l.slice(2)}.`), '', ...text.filter((l) => /^[✔✖] /.test(l)).map((l) => `- ${l.replace(/ \([\d.]+ms\)$/, '')}`), '', 'Kill points per run: `bench/results/soak-kill-campaign.txt`; what each fault does: docs/reliability.md.', '')
+}
 lines.push(...compactionSection(newest.get('compaction') as Parameters<typeof compactionSection>[0]))
 lines.push(...compactionSection(newest.get('compaction-light') as Parameters<typeof compactionSection>[0], '### The same at a load the shared machine sustained (`BENCH_CAPACITY` set by hand, `BENCH_RESULT_NAME=compaction-light`)'))
 type ParquetRow = { rowsPerSec: number; rowsPerCpuSec: number; cpuSecPer100kRows: number; bytes: number; bytesPerRow: number; rows: number }
