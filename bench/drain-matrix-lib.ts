@@ -3,7 +3,8 @@
  * same pre-filled topics and services, in one run, alternating the order every round,
  *   kcat → /dev/null (the ceiling), the single-threaded kafkajs pipeline, and sluice with
  *   coalesce 1 and 3, each with one worker and with the default pool (BENCH_WORKERS or the cores),
- * on ~100 B records (the `drain` topic) and ~1 KB records (`drain1k`), optionally also another
+ * on ~100 B records (the `drain` topic), ~1 KB records (`drain1k`) and ~100 B records in gzip or
+ * zstd batches (`drain-gzip`, `drain-zstd`), optionally also another
  * build (BENCH_BASELINE_CLI: before/after in the same run). Per contender: records/s of the whole
  * process (start-up included) and of sluice's batch, and CPU-seconds per million records (the
  * process's user + system time: kcat's from the shell's `times`, the kafkajs pipeline's from
@@ -22,6 +23,13 @@ export const KB_PER_PARTITION = Number(process.env.BENCH_KB_PER_PARTITION ?? 4_0
 export const KB_TOTAL = PARTITIONS * KB_PER_PARTITION
 /** The 1 KB topic for prefill()/runOnPrefilledTopic's `extra`. */
 export const KB_TOPIC_SPEC: ExtraTopic = { name: KB_TOPIC, count: KB_TOTAL, args: ['--record-bytes', '1000', '--time-span-hours', '6'] }
+/** ~100 B records in producer-compressed batches (`drain-gzip`, `drain-zstd`): the regression check on compressed topics. */
+export const CODEC_PER_PARTITION = Number(process.env.BENCH_CODEC_PER_PARTITION ?? 10_000)
+export const CODEC_TOTAL = PARTITIONS * CODEC_PER_PARTITION
+export const CODEC_TOPICS = ['drain-gzip', 'drain-zstd'] as const
+export function codecTopicSpec(name: (typeof CODEC_TOPICS)[number]): ExtraTopic {
+  return { name, count: CODEC_TOTAL, args: ['--record-bytes', '70', '--time-span-hours', '6', '--compression', name.slice('drain-'.length)] }
+}
 
 export interface Sample {
   rate: number

@@ -7,13 +7,21 @@
  *   node dist/bench/drain-matrix.js
  *   BENCH_BASELINE_CLI=/tmp/base/dist/src/cli/main.js BENCH_MATRIX_PEERS=0 node dist/bench/drain-matrix.js   (before/after)
  *   BENCH_MATRIX_TOPICS=drain node dist/bench/drain-matrix.js                                               (100 B only)
+ *   BENCH_BASELINE_CLI=… BENCH_MATRIX_TOPICS=drain1k,drain-gzip,drain-zstd BENCH_MATRIX_PEERS=kcat BENCH_MATRIX_SLUICE=c3w2 node dist/bench/drain-matrix.js
+ *                                                   (the regression check on 1 KB and compressed topics → drain-matrix-regression)
  *   BENCH_MATRIX_PEERS=kcat BENCH_MATRIX_SLUICE=c3w2 node dist/bench/drain-matrix.js                                                (one sluice setting)
  */
+import { loadavg } from 'node:os'
 import { REPS, runOnPrefilledTopic, TOTAL, WORKERS, writeResult } from './drain-lib.js'
-import { KB_TOPIC, KB_TOPIC_SPEC, KB_TOTAL, matrixRatios, runDrainMatrix } from './drain-matrix-lib.js'
+import { CODEC_TOPICS, CODEC_TOTAL, codecTopicSpec, KB_TOPIC, KB_TOPIC_SPEC, KB_TOTAL, matrixRatios, runDrainMatrix } from './drain-matrix-lib.js'
 
 const TOPICS = (process.env.BENCH_MATRIX_TOPICS ?? `drain,${KB_TOPIC}`).split(',')
+const CODECS = CODEC_TOPICS.filter((t) => TOPICS.includes(t))
+const unknown = TOPICS.filter((t) => t !== 'drain' && t !== KB_TOPIC && !CODECS.includes(t as (typeof CODECS)[number]))
+if (unknown.length > 0) throw new Error(`BENCH_MATRIX_TOPICS: unknown topic(s) ${unknown.join(', ')} (drain, ${KB_TOPIC}, ${CODEC_TOPICS.join(', ')})`)
 const BASELINE = process.env.BENCH_BASELINE_CLI
+/** BENCH_RESULT_NAME: the result's name (bench/results/<name>-<time>.json), e.g. drain-matrix-regression for a before/after run. */
+const RESULT = process.env.BENCH_RESULT_NAME ?? (BASELINE === undefined ? 'drain-matrix' : 'drain-matrix-regression')
 /** BENCH_MATRIX_SLUICE=c3w2,c1w1: only these sluice (coalesce, workers) pairs. */
 const SLUICE = process.env.BENCH_MATRIX_SLUICE?.split(',').map((x) => {
   const m = /^c(\d+)w(\d+)$/.exec(x.trim())
@@ -26,6 +34,7 @@ runOnPrefilledTopic(
     const topics = [
       ...(TOPICS.includes('drain') ? [{ name: 'drain', total: TOTAL }] : []),
       ...(TOPICS.includes(KB_TOPIC) ? [{ name: KB_TOPIC, total: KB_TOTAL }] : []),
+      ...CODECS.map((name) => ({ name, total: CODEC_TOTAL })),
     ]
     const rows = await runDrainMatrix(stack, dir, {
       reps: Math.max(REPS, 3),
@@ -34,15 +43,16 @@ runOnPrefilledTopic(
       peers: process.env.BENCH_MATRIX_PEERS === 'kcat' ? 'kcat' : process.env.BENCH_MATRIX_PEERS !== '0',
       ...(SLUICE === undefined ? {} : { sluice: SLUICE }),
     })
-    await writeResult('drain-matrix', {
+    await writeResult(RESULT, {
       workers: WORKERS,
       reps: Math.max(REPS, 3),
       baseline: BASELINE ?? null,
-      note: 'shared 2-core machine (other jobs, broker and S3 server on the same cores): compare CPU-seconds and same-run ratios, not absolute rates',
+      note: 'the broker and S3 server run on the same cores: compare CPU-seconds and same-run ratios, not absolute rates',
+      loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
       rows: rows.map(({ runs, ...r }) => ({ ...r, runs })),
       ratios: matrixRatios(rows),
     })
   },
-  TOPICS.includes(KB_TOPIC) ? [KB_TOPIC_SPEC] : [],
+  [...(TOPICS.includes(KB_TOPIC) ? [KB_TOPIC_SPEC] : []), ...CODECS.map(codecTopicSpec)],
   TOPICS.includes('drain'),
 )

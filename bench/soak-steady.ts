@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       sluice: { exitCode: code, rowsCommitted: sluice.rows(), drainSeconds, failed: failed ?? null, maxRssMb: end?.maxRssMb, cpuSeconds: end?.cpuSeconds, tail: sluice.out.slice(-2000) },
       afterStop: { exitCode: rest.code, rowsCommitted: restRows },
       exactCount: sluice.rows() + restRows === produced.produced,
-      note: 'librdkafka mock broker + s3rver on the same 2-core machine, shared with other helpers (see loadavg1 in the samples).',
+      note: 'librdkafka mock broker + s3rver on the same 2-core machine (loadavg1 in the samples says whether other work ran beside them).',
       summary: summarise(samples),
       samples,
     }

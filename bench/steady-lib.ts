@@ -293,6 +293,52 @@ metrics:
 `
 }
 
+/**
+ * sluice's sustained capacity with the load generator on the same cores: `sluice loadgen` as fast
+ * as it can for `seconds` while the job (the steady scenario's, `o`) consumes; the capacity is the
+ * rows sluice committed per second over the second half of that window (start-up and the first
+ * batches left out), or the generator's own rate if that was lower. A pre-filled drain's batch rate
+ * is more than the two together can sustain on 2 cores, so it would offer loads no generator here
+ * produces.
+ */
+export async function sustainedCapacity(
+  env: Record<string, string>,
+  dir: string,
+  o: Omit<SteadyOptions, 'contender' | 'rate' | 'drainSeconds'>,
+): Promise<{ capacity: number; committedPerSec: number; loadgenPerSec: number; seconds: number }> {
+  const file = join(dir, `${o.tag}.yaml`)
+  await writeFile(file, sluiceJob({ ...o, contender: 'sluice', rate: 0, drainSeconds: 0 }))
+  const job = spawnCli(['run', file], { ...env, SLUICE_LOG_LEVEL: 'info' })
+  let rows = 0
+  createInterface({ input: job.stdout! }).on('line', (line) => {
+    if (!line.includes('"batch committed"')) return
+    try {
+      rows += Number((JSON.parse(line) as { rows?: number }).rows ?? 0)
+    } catch {}
+  })
+  let err = ''
+  job.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)))
+  const exited = new Promise<number | null>((resolve) => job.once('exit', resolve))
+  try {
+    const load = spawnCli(['loadgen', '--bootstrap', env.KAFKA_BOOTSTRAP!, '--topic', o.topic, '--partitions', String(o.partitions), '--rate', '0', '--duration', String(o.seconds), '--record-bytes', String(o.recordBytes), '--progress', 'off', ...(o.loadgenArgs ?? [])], env)
+    let loadOut = ''
+    load.stdout!.on('data', (d: Buffer) => (loadOut = (loadOut + d.toString()).slice(-20_000)))
+    const loadExit = waitExit(load, (o.seconds + 120) * 1000)
+    await new Promise((r) => setTimeout(r, (o.seconds / 2) * 1000))
+    const r0 = rows
+    const t0 = performance.now()
+    const code = await loadExit
+    const committedPerSec = ((rows - r0) * 1000) / (performance.now() - t0)
+    if (code !== 0) throw new Error(`the capacity run's load generator exited ${code}: ${loadOut.slice(-2000)}`)
+    const loadgenPerSec = (JSON.parse(loadOut.trim().split('\n').pop()!) as { ratePerSec: number }).ratePerSec
+    if (job.exitCode !== null) throw new Error(`sluice exited ${job.exitCode} during the capacity run: ${err}`)
+    return { capacity: Math.round(Math.min(committedPerSec, loadgenPerSec)), committedPerSec: Math.round(committedPerSec), loadgenPerSec: Math.round(loadgenPerSec), seconds: o.seconds }
+  } finally {
+    job.kill('SIGTERM')
+    await exited
+  }
+}
+
 function waitExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {

@@ -14,9 +14,11 @@
  *   contender's whole process tree (bench/proc-tree.ts).
  * - drain-compressed: topics whose broker-side compression.type is lz4 / zstd on the real broker:
  *   kcat vs the kafkajs pipeline vs sluice.
- * - steady: the load generator at 50/80/100% of the measured drain capacity, 2-second trigger,
- *   sluice (and the Spark job, full profile): lag, end-to-end latency, RSS (bench/steady-lib.ts).
- * - sweep: workers × maxOffsetsPerTrigger × coalesce × trigger at 100% load: throughput, p99.
+ * - steady: the load generator at 50/80/100% of sluice's sustained capacity (the generator as fast
+ *   as it can while sluice consumes, on the same cores: steady-lib sustainedCapacity), 2-second
+ *   trigger, sluice (and the Spark job, full profile): lag, end-to-end latency, RSS (bench/steady-lib.ts).
+ * - sweep: workers × maxOffsetsPerTrigger × coalesce × trigger at 100% of the sustained capacity
+ *   on the mock cluster: throughput, p99.
  * - tune: `sluice tune --embedded`, its recommendation applied in a steady run at the target rate.
  * Repetitions alternate the contenders' order; medians with min–max.
  */
@@ -31,7 +33,7 @@ import { cliPath, repoRoot, runCli } from '../test/helpers/sluice-process.js'
 import { startStack } from '../test/helpers/stack.js'
 import { kcatDrain, median, PARTITIONS, sluiceDrain, writeResult } from './drain-lib.js'
 import { meterTree, type TreeUsage } from './proc-tree.js'
-import { runSteady, type SteadyResult, spawnSpark, stderrTail } from './steady-lib.js'
+import { runSteady, type SteadyResult, spawnSpark, stderrTail, sustainedCapacity } from './steady-lib.js'
 
 const PROFILE = process.env.BENCH_PROFILE === 'full' ? 'full' : 'quick'
 const QUICK = PROFILE === 'quick'
@@ -193,7 +195,7 @@ async function drainMatrix(env: Record<string, string>, dir: string, datasets: D
 
 function machineNote(): Record<string, unknown> {
   const overrides = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_') && k !== 'BENCH_PROFILE'))
-  return { loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))), shared: loadavg()[0]! > cpus().length * 0.5, profile: PROFILE, overrides }
+  return { loadavgAtEnd: loadavg().map((x) => Number(x.toFixed(2))), profile: PROFILE, overrides }
 }
 
 async function drainOnMock(dir: string): Promise<void> {
@@ -293,18 +295,54 @@ function drainCapacity(): number {
   return Math.round(r.datasets.find((d) => d.topic === 'small')!.contenders['sluice-pool']!.batchRecordsPerSecond.median)
 }
 
+const CAPACITY_SECONDS = QUICK ? 20 : 40
+
+/**
+ * The rate the steady and sweep scenarios call 100%: sluice's sustained capacity on `env`'s broker
+ * with the load generator on the same cores (steady-lib sustainedCapacity), or BENCH_CAPACITY.
+ */
+async function capacityOn(env: Record<string, string>, dir: string, topic: string): Promise<{ capacity: number; calibration: Record<string, unknown> }> {
+  const drainBatchRate = drainCapacity()
+  if (process.env.BENCH_CAPACITY !== undefined) return { capacity: Number(process.env.BENCH_CAPACITY), calibration: { source: 'BENCH_CAPACITY', drainBatchRate } }
+  log(`sustained capacity: loadgen as fast as it can for ${CAPACITY_SECONDS} s while sluice consumes ${topic}…`)
+  const c = await sustainedCapacity(env, dir, {
+    topic,
+    partitions: PARTITIONS,
+    seconds: CAPACITY_SECONDS,
+    triggerSec: 2,
+    workers: POOL,
+    maxOffsetsPerTrigger: 1_000_000,
+    coalesce: 2 * POOL,
+    recordBytes: SMALL_BYTES,
+    tag: topic,
+  })
+  log(`sustained capacity ${c.capacity} records/s (sluice committed ${c.committedPerSec}/s, loadgen produced ${c.loadgenPerSec}/s; the pre-filled drain's batch rate was ${drainBatchRate}/s)`)
+  return { capacity: c.capacity, calibration: { source: 'sustained', ...c, drainBatchRate } }
+}
+
+/** The newest sustained capacity of this suite's mock-cluster runs (sweep), for tune's target rate. */
+function newestSweepRate(): number | undefined {
+  const dir = join(repoRoot, 'bench', 'results')
+  const files = readdirSync(dir).filter((f) => f.startsWith('suite-sweep-')).sort()
+  if (files.length === 0) return undefined
+  const r = JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as { rate: number; calibration?: unknown }
+  return r.calibration === undefined ? undefined : r.rate
+}
+
 async function steady(dir: string): Promise<void> {
-  const capacity = drainCapacity()
   const levels = [0.5, 0.8, 1]
   const contenders: ('sluice' | 'spark')[] = QUICK ? ['sluice'] : ['sluice', 'spark']
-  const topics = contenders.flatMap((c) => levels.map((l) => `steady-${c}-${l * 100}`))
+  const topics = ['steady-capacity', ...contenders.flatMap((c) => levels.map((l) => `steady-${c}-${l * 100}`))]
   // With the Spark job (full profile) on the real broker, where Spark's Kafka source works; sluice-only on the mock.
   const stack = QUICK
     ? await startStack({ topics: topics.map((name) => ({ name, partitions: PARTITIONS })), buckets: ['bench'], s3InChildProcess: true })
     : await realEnv(topics.map((name) => ({ name })))
   const broker = QUICK ? 'librdkafka mock cluster' : `Apache Kafka ${(stack as { version: string }).version}`
   const runs: SteadyResult[] = []
+  let capacity = Number.NaN
+  let calibration: Record<string, unknown> = {}
   try {
+    ;({ capacity, calibration } = await capacityOn(stack.env, dir, 'steady-capacity'))
     for (const [i, level] of levels.entries()) {
       const order = i % 2 === 0 ? contenders : [...contenders].reverse()
       for (const c of order) {
@@ -331,19 +369,21 @@ async function steady(dir: string): Promise<void> {
   } finally {
     await stack.stop()
   }
-  await writeResult('suite-steady', { broker, capacity, triggerSec: 2, maxOffsetsPerTrigger: 1_000_000, seconds: P.steadySeconds, partitions: PARTITIONS, runs, ...machineNote() })
+  await writeResult('suite-steady', { broker, capacity, calibration, triggerSec: 2, maxOffsetsPerTrigger: 1_000_000, seconds: P.steadySeconds, partitions: PARTITIONS, runs, ...machineNote() })
 }
 
 async function sweep(dir: string): Promise<void> {
-  const capacity = drainCapacity()
   const grid = QUICK
     ? { workers: [1, POOL], maxOffsets: [1_000_000], coalesce: [2 * POOL], triggers: [1, 2] }
     : { workers: [1, POOL], maxOffsets: [100_000, 1_000_000], coalesce: [2, 2 * POOL], triggers: [1, 2] }
   const cells: { workers: number; maxOffsets: number; coalesce: number; trigger: number }[] = []
   for (const workers of grid.workers) for (const maxOffsets of grid.maxOffsets) for (const coalesce of grid.coalesce) for (const trigger of grid.triggers) cells.push({ workers, maxOffsets, coalesce, trigger })
-  const stack = await startStack({ topics: cells.map((_, i) => ({ name: `sweep-${i}`, partitions: PARTITIONS })), buckets: ['bench'], s3InChildProcess: true })
+  const stack = await startStack({ topics: [{ name: 'sweep-capacity', partitions: PARTITIONS }, ...cells.map((_, i) => ({ name: `sweep-${i}`, partitions: PARTITIONS }))], buckets: ['bench'], s3InChildProcess: true })
   const rows: Record<string, unknown>[] = []
+  let capacity = Number.NaN
+  let calibration: Record<string, unknown> = {}
   try {
+    ;({ capacity, calibration } = await capacityOn(stack.env, dir, 'sweep-capacity'))
     for (const [i, c] of cells.entries()) {
       const r = await runSteady(stack.env, dir, {
         contender: 'sluice',
@@ -365,13 +405,15 @@ async function sweep(dir: string): Promise<void> {
   } finally {
     await stack.stop()
   }
-  await writeResult('suite-sweep', { rate: Math.round(capacity), load: '100% of the drain capacity', seconds: P.sweepSeconds, partitions: PARTITIONS, cells: rows, ...machineNote() })
+  await writeResult('suite-sweep', { rate: Math.round(capacity), calibration, load: '100% of the sustained capacity', seconds: P.sweepSeconds, partitions: PARTITIONS, cells: rows, ...machineNote() })
 }
 
 async function tune(dir: string): Promise<void> {
-  const capacity = drainCapacity()
-  // Half the drain capacity within 4 s by default; BENCH_TUNE_RATE / BENCH_TUNE_BUDGET for a loaded machine.
-  const rate = Number(process.env.BENCH_TUNE_RATE ?? Math.round(capacity * 0.5))
+  // Half the sustained capacity on the mock cluster (the sweep's, which tune --embedded also runs on)
+  // within 4 s by default; BENCH_TUNE_RATE / BENCH_TUNE_BUDGET for a loaded machine.
+  const capacity = newestSweepRate()
+  if (process.env.BENCH_TUNE_RATE === undefined && capacity === undefined) throw new Error('tune needs the sustained capacity of a sweep run: run the sweep scenario first or set BENCH_TUNE_RATE')
+  const rate = Number(process.env.BENCH_TUNE_RATE ?? Math.round(capacity! * 0.5))
   const budget = Number(process.env.BENCH_TUNE_BUDGET ?? 4)
   log(`sluice tune --embedded --rate ${rate} --latency-budget ${budget}…`)
   const t = await runCli(['tune', join(repoRoot, 'examples', 'streaming-test.yaml'), '--embedded', '--rate', String(rate), '--latency-budget', String(budget), '--cell-seconds', String(P.tuneCellSeconds), '--workers', `1,${POOL}`, '--triggers', '2', '--partitions', String(PARTITIONS), '--json'], {}, 1_800_000)

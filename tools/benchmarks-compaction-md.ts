@@ -2,6 +2,8 @@
  * The compaction part of BENCHMARKS.md (bench/compaction.ts results), called by
  * tools/gen-benchmarks-md.ts. Numbers come from the newest `compaction` result only.
  */
+import { machineShared } from './bench-machine.js'
+
 interface Files {
   directories: number
   median: number
@@ -57,8 +59,7 @@ export function compactionSection(r: CompactionResult | undefined, title = '## C
       `after the load the job runs idle for ${r.settleSeconds ?? 0} s (both settings; its CPU counts). ` +
       '`sink.compaction` off, and on with `compactionRemoveDelay: 0` (everything else default), alternating order, ' +
       `${r.reps} repetition${r.reps === 1 ? '' : 's'}. ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, commit ${r.commit}, ${r.date}.` +
-      // The benchmark's own broker, S3 server and sluice keep the load average near the core count: shared means well above it.
-      ((r.loadavgAtEnd[0] ?? 0) > r.machine.cpus * 1.5 ? ` **The machine was shared** (load average ${r.loadavgAtEnd.join(' / ')} on ${r.machine.cpus} cores at the end, other sessions building and testing)${r.runs.some((x) => x.achievedRate < 0.95 * x.rate) ? ': the load generator could not hold the offered rate' : ''} and batches often ran past the 2-second interval; compare the two settings within the run, by CPU-seconds and ratios.` : ` No other work ran (load average ${r.loadavgAtEnd.join(' / ')} at the end, this benchmark's own processes).`),
+      (machineShared(r.loadavgAtEnd[0], r.machine.cpus) ? ` **The machine was shared** (load average ${r.loadavgAtEnd.join(' / ')} on ${r.machine.cpus} cores at the end, other sessions building and testing)${r.runs.some((x) => x.achievedRate < 0.95 * x.rate) ? ': the load generator could not hold the offered rate' : ''} and batches often ran past the 2-second interval; compare the two settings within the run, by CPU-seconds and ratios.` : ` No other work ran (load average ${r.loadavgAtEnd.join(' / ')} at the end, this benchmark's own processes).`),
     '',
     'End-to-end latency is not shown: the record timestamps are back-dated by design. Trigger lateness: how far into its slot each trigger started (processing-time triggers start on multiples of the interval; one held up by work between triggers starts when the hold ends), leaving out the triggers right after a batch that itself ran past its slot ("after an overrun"). Files per directory at the end of the run (after the idle time), as `_spark_metadata` lists them and as a plain listing sees them (median / max over the directories).',
     '',

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { machineShared } from './bench-machine.js'
 import { fmtNum, lineChart } from './svg-charts.js'
 
 interface Stat {
@@ -36,7 +37,6 @@ export interface SoakResult {
   partitions: number
   loadgen: { produced?: number; ratePerSec?: number; code?: number | null; errors?: number }
   exactCount: boolean
-  note?: string
   summary: { rssMb: Stat; fds: Stat; sockets: Stat; notLanded: Stat; loadavg1: Stat }
   samples: Sample[]
 }
@@ -78,9 +78,9 @@ export function soakSection(r: SoakResult | undefined, chartsDir: string, charts
     '',
     `Load generator: ${lg.produced === undefined ? '–' : fmtNum(lg.produced)} records at ${lg.ratePerSec === undefined ? '–' : fmtNum(lg.ratePerSec)}/s (${lg.code === 0 ? 'held the target rate' : `exit ${lg.code ?? '–'}: did not hold the target rate`}), ${lg.errors ?? 0} produce errors. ` +
       `Exact count at the end (rows committed = records produced, after the drain and an availableNow run): **${r.exactCount ? 'yes' : 'no'}**.` +
-      // The run's note says the machine was shared; the load average says whether it was (this
-      // benchmark's own broker, S3 server, generator and sluice keep it near 2 cores x 1.5-2).
-      (r.note !== undefined && r.summary.loadavg1.max > r.machine.cpus * 4 ? ` ${r.note}` : ' No other work ran on the machine.'),
+      (machineShared(r.summary.loadavg1.max, r.machine.cpus)
+        ? ` **The machine was shared** (load average up to ${fmtNum(r.summary.loadavg1.max)} on ${r.machine.cpus} cores): other work took part of the cores.`
+        : ' No other work ran on the machine.'),
     '',
     `![Steady soak: RSS, fds, sockets](${chartsRel}/soak-rss.svg)`,
     '',

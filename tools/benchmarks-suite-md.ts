@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BOUNDED_TREND, lagSecondsTrend } from '../bench/steady-lib.js'
+import { machineShared } from './bench-machine.js'
 import { type Bar, barChart, fmtNum, heatMap, lineChart } from './svg-charts.js'
 
 interface Meta {
@@ -14,7 +15,6 @@ interface Meta {
   machine: { cpus: number; model: string; node: string }
   profile?: string
   loadavgAtEnd?: number[]
-  shared?: boolean
   overrides?: Record<string, string>
 }
 type Stat = { median: number; min: number; max: number }
@@ -64,7 +64,7 @@ const machine = (r: Meta): string => {
 const sharedNote = (r: Meta): string =>
   r.loadavgAtEnd === undefined
     ? ''
-    : r.shared === true
+    : machineShared(r.loadavgAtEnd[0], r.machine.cpus)
       ? ` **The machine was shared** (load average ${r.loadavgAtEnd.join(' / ')} on ${r.machine.cpus} cores at the end): wall-clock rates are depressed and noisy; the same-run ratios and CPU-seconds are the robust figures.`
       : ` Load average at the end: ${r.loadavgAtEnd.join(' / ')} on ${r.machine.cpus} cores.`
 
@@ -159,11 +159,26 @@ function targets(mock: DrainResult | undefined, real: DrainResult | undefined, s
   return lines
 }
 
-function steadySection(s: Meta & { broker?: string; capacity: number; seconds: number; runs: SteadyRun[] }, charts: string): string[] {
+interface Calibration {
+  source: 'sustained' | 'BENCH_CAPACITY'
+  committedPerSec?: number
+  loadgenPerSec?: number
+  seconds?: number
+  drainBatchRate: number
+}
+
+/** What the steady and sweep scenarios call 100%, in words (results before the calibration: the drain's batch rate). */
+function capacityWords(capacity: number, c: Calibration | undefined): string {
+  if (c === undefined) return `sluice's measured drain capacity (${fmt(capacity)} records/s: the drain's batch rate with the default pool, ~100 B records, 32 partitions)`
+  if (c.source === 'BENCH_CAPACITY') return `a capacity set by hand (BENCH_CAPACITY=${fmt(capacity)} records/s)`
+  return `sluice's sustained capacity on this broker (${fmt(capacity)} records/s: the load generator as fast as it can for ${c.seconds} s while sluice consumes, both on the same 2 cores; sluice committed ${fmt(c.committedPerSec ?? Number.NaN)}/s over the second half, the generator produced ${fmt(c.loadgenPerSec ?? Number.NaN)}/s. A pre-filled drain's batch rate, ${fmt(c.drainBatchRate)} records/s, is more than the generator and sluice together sustain on these cores)`
+}
+
+function steadySection(s: Meta & { broker?: string; capacity: number; calibration?: Calibration; seconds: number; runs: SteadyRun[] }, charts: string): string[] {
   const lines = [
     '### Steady load',
     '',
-    `The load generator at 50%, 80% and 100% of sluice's measured drain capacity (${fmt(s.capacity)} records/s: the drain's batch rate with the default pool, ~100 B records, 32 partitions) for ${s.seconds} s, trigger 2 s, maxOffsetsPerTrigger 1,000,000, on ${s.broker ?? 'the mock cluster'} and s3rver (the Spark job writes to file://); the load generator runs on the same 2 cores. Latency: the commit time of the \`_spark_metadata\` file listing a batch minus the Kafka timestamp of its rows (a sample of byte ranges of every output file, weighted by size). Lag in seconds: how long ago the high watermark passed the committed position. Bounded: the lag in seconds grows by less than ${BOUNDED_TREND} s per second over the second half of the load (least-squares slope). ${machine(s)}.${sharedNote(s)}`,
+    `The load generator at 50%, 80% and 100% of ${capacityWords(s.capacity, s.calibration)} for ${s.seconds} s, trigger 2 s, maxOffsetsPerTrigger 1,000,000, on ${s.broker ?? 'the mock cluster'} and s3rver (the Spark job writes to file://); the load generator runs on the same 2 cores. Latency: the commit time of the \`_spark_metadata\` file listing a batch minus the Kafka timestamp of its rows (a sample of byte ranges of every output file, weighted by size). Lag in seconds: how long ago the high watermark passed the committed position. Bounded: the lag in seconds grows by less than ${BOUNDED_TREND} s per second over the second half of the load (least-squares slope). ${machine(s)}.${sharedNote(s)}`,
     '',
     '| load | job | offered / achieved records/s | written records/s | p50 | p99 | max lag (records / s) | bounded | peak RSS (tree) | CPU-s |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -191,11 +206,11 @@ interface SweepCell {
   peakRssMb: number
 }
 
-function sweepSection(s: Meta & { rate: number; seconds: number; cells: SweepCell[] }, charts: string): string[] {
+function sweepSection(s: Meta & { rate: number; calibration?: Calibration; seconds: number; cells: SweepCell[] }, charts: string): string[] {
   return [
     '### Sweep',
     '',
-    `sluice under the full drain capacity as offered load (${fmt(s.rate)} records/s) for ${s.seconds} s per cell: records written per second during the load and p99 end-to-end latency. ${machine(s)}.${sharedNote(s)}`,
+    `sluice under 100% of ${capacityWords(s.rate, s.calibration)} as offered load, on the librdkafka mock cluster and s3rver, for ${s.seconds} s per cell: records written per second during the load and p99 end-to-end latency. ${machine(s)}.${sharedNote(s)}`,
     '',
     `![sweep heat map](${charts}/sweep.svg)`,
     '',
