@@ -469,7 +469,7 @@ export async function runSteady(env: Record<string, string>, dir: string, o: Ste
     maxOffsetsPerTrigger: o.maxOffsetsPerTrigger,
     coalesce: o.coalesce,
     throughput: Math.round(committedAtEnd / Math.max(1, tEnd)),
-    latencySec: { p50: r2(weightedQuantile(samples, 0.5)), p99: r2(weightedQuantile(samples, 0.99)), max: r2(Math.max(...samples.map((x) => x.latency))), samples: samples.length },
+    latencySec: { p50: r2(weightedQuantile(samples, 0.5)), p99: r2(weightedQuantile(samples, 0.99)), max: r2(samples.reduce((m, x) => Math.max(m, x.latency), Number.NEGATIVE_INFINITY)), samples: samples.length },
     bounded: s < BOUNDED_TREND,
     lagTrend: Number(s.toFixed(3)),
     maxLagRecords: Math.max(0, ...lag.map((p) => p[1])),
