@@ -226,6 +226,35 @@ export interface ExtraTopic {
   count: number
   /** Extra loadgen arguments (--record-bytes, --time-span-hours). */
   args: string[]
+  /**
+   * Produce with kcat (librdkafka) and this codec instead of `sluice loadgen`: for zstd, which
+   * the load generator cannot write on Node 20 (no zstd in node:zlib). Values are the seed's
+   * {"message": …} with `recordBytes` random characters, keyless (random partitions), timestamped now.
+   */
+  kcat?: { codec: string; recordBytes: number }
+}
+
+/** `count` seed-shaped JSON values into `topic` with kcat, batches compressed with `codec`. */
+async function kcatProduce(bootstrap: string, topic: string, count: number, codec: string, recordBytes: number, dir: string): Promise<void> {
+  const file = join(dir, `${topic}.jsonl`)
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789'
+  let x = 12345
+  const lines: string[] = []
+  for (let i = 0; i < count; i++) {
+    let m = `${i} `
+    while (m.length < recordBytes) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff
+      m += alphabet[x % alphabet.length]
+    }
+    lines.push(JSON.stringify({ message: m }))
+  }
+  await writeFile(file, `${lines.join('\n')}\n`)
+  await new Promise<void>((resolve, reject) => {
+    execFile('kcat', ['-P', '-b', bootstrap, '-t', topic, '-z', codec, '-X', 'linger.ms=50', '-X', 'batch.num.messages=10000', '-l', file], { maxBuffer: 1 << 24 }, (err, _out, stderr) =>
+      err === null ? resolve() : reject(new Error(`kcat -P -z ${codec} into ${topic} failed: ${stderr || String(err)}`)),
+    )
+  })
+  await rm(file, { force: true })
 }
 
 /** Starts the stack and pre-fills the `drain` topic (unless drain is false) and the extra topics; returns the stack and a scratch dir. */
@@ -233,7 +262,16 @@ export async function prefill(extra: ExtraTopic[] = [], drain = true): Promise<{
   const topics = [...(drain ? ['drain'] : []), ...extra.map((t) => t.name)].map((name) => ({ name, partitions: PARTITIONS }))
   const stack = await startStack({ topics, buckets: ['bench'], s3InChildProcess: true })
   for (const t of extra) {
-    process.stderr.write(`pre-filling ${t.count} records into ${PARTITIONS} partitions of ${t.name}…\n`)
+    process.stderr.write(`pre-filling ${t.count} records into ${PARTITIONS} partitions of ${t.name}${t.kcat === undefined ? '' : ` with kcat, ${t.kcat.codec}`}…\n`)
+    if (t.kcat !== undefined) {
+      try {
+        await kcatProduce(stack.kafka.bootstrap, t.name, t.count, t.kcat.codec, t.kcat.recordBytes, tmpdir())
+      } catch (err) {
+        await stack.stop()
+        throw err
+      }
+      continue
+    }
     const gen = await runCli(['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', t.name, '--partitions', String(PARTITIONS), '--count', String(t.count), ...t.args], stack.env, 600_000)
     if (gen.code !== 0) {
       await stack.stop()
