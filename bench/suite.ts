@@ -220,7 +220,7 @@ async function drainOnMock(dir: string): Promise<void> {
   }
 }
 
-async function realEnv(topics: { name: string; config?: Record<string, string> }[]): Promise<{ env: Record<string, string>; stop: () => Promise<void>; version: string }> {
+async function realEnv(topics: { name: string; config?: Record<string, string> }[], buckets = ['bench']): Promise<{ env: Record<string, string>; stop: () => Promise<void>; version: string }> {
   const kafka = await startKafkaReal({})
   for (const t of topics) {
     // Under load the admin's wait for leaders can time out ("does not host this topic-partition"): retry.
@@ -236,7 +236,7 @@ async function realEnv(topics: { name: string; config?: Record<string, string> }
       }
     }
   }
-  const s3 = await startS3rver({ buckets: ['bench'], inChildProcess: true })
+  const s3 = await startS3rver({ buckets, inChildProcess: true })
   const env = { KAFKA_BOOTSTRAP: kafka.bootstrap, S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY, AWS_REGION: 'us-east-1' }
   return {
     env,
@@ -408,22 +408,45 @@ async function sweep(dir: string): Promise<void> {
   await writeResult('suite-sweep', { rate: Math.round(capacity), calibration, load: '100% of the sustained capacity', seconds: P.sweepSeconds, partitions: PARTITIONS, cells: rows, ...machineNote() })
 }
 
+/** The newest sustained capacity of the steady scenario (real broker, full profile), for tune's target rate. */
+function newestSteadyCapacity(): number | undefined {
+  const dir = join(repoRoot, 'bench', 'results')
+  const files = readdirSync(dir).filter((f) => f.startsWith('suite-steady-')).sort()
+  if (files.length === 0) return undefined
+  const r = JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as { capacity: number; calibration?: { source: string } }
+  return r.calibration?.source === 'sustained' ? r.capacity : undefined
+}
+
+/**
+ * `sluice tune` and its recommendation applied. The full profile tunes against a real Kafka
+ * broker and s3rver, as a user tunes against their own cluster (the job file's
+ * ${KAFKA_BOOTSTRAP} and ${S3_ENDPOINT}), at half the steady scenario's sustained capacity on that
+ * broker; the quick profile uses `--embedded` (the mock cluster) at half the sweep's. The mock
+ * cluster is not used for the full run: it finds a fetch offset by walking the partition's message
+ * sets, so its CPU grows with the log and a run of minutes at 20k+ records/s over 32 partitions
+ * measures the mock, not sluice.
+ */
 async function tune(dir: string): Promise<void> {
-  // Half the sustained capacity on the mock cluster (the sweep's, which tune --embedded also runs on)
-  // within 4 s by default; BENCH_TUNE_RATE / BENCH_TUNE_BUDGET for a loaded machine.
-  const capacity = newestSweepRate()
-  if (process.env.BENCH_TUNE_RATE === undefined && capacity === undefined) throw new Error('tune needs the sustained capacity of a sweep run: run the sweep scenario first or set BENCH_TUNE_RATE')
+  const capacity = QUICK ? newestSweepRate() : newestSteadyCapacity()
+  if (process.env.BENCH_TUNE_RATE === undefined && capacity === undefined) throw new Error(`tune needs the sustained capacity of a ${QUICK ? 'sweep' : 'steady'} run: run that scenario first or set BENCH_TUNE_RATE`)
+  // Half the sustained capacity within 4 s by default; BENCH_TUNE_RATE / BENCH_TUNE_BUDGET for a loaded machine.
   const rate = Number(process.env.BENCH_TUNE_RATE ?? Math.round(capacity! * 0.5))
   const budget = Number(process.env.BENCH_TUNE_BUDGET ?? 4)
-  log(`sluice tune --embedded --rate ${rate} --latency-budget ${budget}…`)
-  const t = await runCli(['tune', join(repoRoot, 'examples', 'streaming-test.yaml'), '--embedded', '--rate', String(rate), '--latency-budget', String(budget), '--cell-seconds', String(P.tuneCellSeconds), '--workers', `1,${POOL}`, '--triggers', '2', '--partitions', String(PARTITIONS), '--json'], {}, 1_800_000)
-  if (t.code !== 0) throw new Error(`sluice tune exited ${t.code}: ${t.stderr.slice(-3000)}`)
-  const report = JSON.parse(t.stdout) as { recommendation: { workers: number; maxOffsetsPerTrigger: number; triggerSec: number; coalesce: number; headroom: number; estimatedP99LatencySec: number } | null; warning: string | null; table: unknown[] }
-  const rec = report.recommendation
+  const job = join(repoRoot, 'examples', 'streaming-test.yaml')
+  const stack = QUICK ? await startStack({ topics: [{ name: 'tuned', partitions: PARTITIONS }], buckets: ['bench'], s3InChildProcess: true }) : await realEnv([{ name: 'tuned' }], ['bench', 'sensor-test'])
+  const where = QUICK ? 'the embedded stack (librdkafka mock cluster, s3rver)' : `Apache Kafka ${(stack as { version: string }).version} and s3rver`
+  type Recommendation = { workers: number; maxOffsetsPerTrigger: number; triggerSec: number; coalesce: number; headroom: number; estimatedP99LatencySec: number }
+  let report: { recommendation: Recommendation | null; warning: string | null; table: unknown[] } = { recommendation: null, warning: null, table: [] }
+  let rec: Recommendation | null = null
   let applied: SteadyResult | null = null
-  if (rec !== null) {
-    const stack = await startStack({ topics: [{ name: 'tuned', partitions: PARTITIONS }], buckets: ['bench'], s3InChildProcess: true })
-    try {
+  try {
+    const args = ['tune', job, ...(QUICK ? ['--embedded'] : []), '--rate', String(rate), '--latency-budget', String(budget), '--cell-seconds', String(P.tuneCellSeconds), '--workers', `1,${POOL}`, '--triggers', '2', '--partitions', String(PARTITIONS), '--json']
+    log(`sluice ${args.join(' ')} on ${where}…`)
+    const t = await runCli(args, QUICK ? {} : stack.env, 1_800_000)
+    if (t.code !== 0) throw new Error(`sluice tune exited ${t.code}: ${t.stderr.slice(-3000)}`)
+    report = JSON.parse(t.stdout) as typeof report
+    rec = report.recommendation
+    if (rec !== null) {
       log(`applying ${JSON.stringify(rec)} at ${rate} records/s for ${P.steadySeconds} s…`)
       applied = await runSteady(stack.env, dir, {
         contender: 'sluice',
@@ -439,11 +462,11 @@ async function tune(dir: string): Promise<void> {
         drainSeconds: 30,
         tag: 'tuned',
       })
-    } finally {
-      await stack.stop()
     }
+  } finally {
+    await stack.stop()
   }
-  await writeResult('suite-tune', { rate, latencyBudgetSec: budget, recommendation: rec, warning: report.warning, table: report.table, applied, holds: applied !== null && applied.bounded && applied.achievedRate >= 0.95 * rate, ...machineNote() })
+  await writeResult('suite-tune', { rate, latencyBudgetSec: budget, where, recommendation: rec, warning: report.warning, table: report.table, applied, holds: applied !== null && applied.bounded && applied.achievedRate >= 0.95 * rate, ...machineNote() })
 }
 
 async function main(): Promise<void> {

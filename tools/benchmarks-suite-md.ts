@@ -240,13 +240,15 @@ function sweepChart(s: { cells: SweepCell[] }): string {
   })
 }
 
-function tuneSection(t: Meta & { rate: number; latencyBudgetSec: number; recommendation: Record<string, number> | null; warning: string | null; applied: SteadyRun | null; holds: boolean }): string[] {
+function tuneSection(t: Meta & { rate: number; latencyBudgetSec: number; where?: string; recommendation: Record<string, number> | null; warning: string | null; applied: SteadyRun | null; holds: boolean }): string[] {
   const rec = t.recommendation
   const a = t.applied
+  // Results before `where` was recorded ran on the embedded stack.
+  const embedded = t.where === undefined || t.where.startsWith('the embedded')
   return [
     '### `sluice tune`, applied',
     '',
-    `\`sluice tune examples/streaming-test.yaml --embedded --rate ${t.rate} --latency-budget ${t.latencyBudgetSec}\`, then a steady run at that rate with its recommendation. ${machine(t)}.${sharedNote(t)}`,
+    `\`sluice tune examples/streaming-test.yaml${embedded ? ' --embedded' : ''} --rate ${t.rate} --latency-budget ${t.latencyBudgetSec}\` on ${t.where ?? 'the embedded stack'}${embedded ? '' : ' (the job file\'s ${KAFKA_BOOTSTRAP} and ${S3_ENDPOINT} pointed at them, as against your own cluster)'}, then a steady run at that rate with its recommendation on the same broker. ${machine(t)}.${sharedNote(t)}`,
     '',
     rec === null ? `No recommendation: ${t.warning ?? ''}` : `Recommendation: workers ${rec.workers}, maxOffsetsPerTrigger ${fmt(rec.maxOffsetsPerTrigger!)}, trigger ${rec.triggerSec} s, coalesce ${rec.coalesce}; headroom ${rec.headroom}×, estimated p99 ${rec.estimatedP99LatencySec} s.${t.warning === null ? '' : ` Warning: ${t.warning}`}`,
     '',
