@@ -8,7 +8,7 @@
  * - crashSuite: while a load generator keeps producing, sluice is killed with SIGKILL at random
  *   moments many times, then run to completion; every record exactly once, both readers.
  *
- *   seedJobSuite('mock')                        // test/integration/e2e-seed-job.test.ts
+ *   seedJobSuite('mock', { records: 100_000 })  // test/integration/e2e-seed-job.test.ts
  *   seedJobSuite('4', { records: 20_000 })      // test/integration/e2e-seed-job-real.test.ts
  */
 import assert from 'node:assert/strict'

@@ -99,10 +99,13 @@ metrics:
   port: 0
 `
 
+/** 75 batches of 400: the faults land in the middle of the drain, not after it. */
+const MOVES_RECORDS = 30_000
+
 test('leader moved and leader broker killed mid-drain: every record lands exactly once', { timeout: 600_000 }, async () => {
   const jobFile = join(dir, 'moves.yaml')
   await writeFile(jobFile, JOB)
-  const gen = await runCli(['loadgen', '--bootstrap', kafka.bootstrap, '--topic', TOPIC, '--partitions', '4', '--rate', '0', '--count', '40000'], env, 300_000)
+  const gen = await runCli(['loadgen', '--bootstrap', kafka.bootstrap, '--topic', TOPIC, '--partitions', '4', '--rate', '0', '--count', String(MOVES_RECORDS)], env, 300_000)
   assert.equal(gen.code, 0, gen.stderr)
 
   const child = spawnCli(['run', jobFile], env)
@@ -123,7 +126,7 @@ test('leader moved and leader broker killed mid-drain: every record lands exactl
   await new Promise((r) => setTimeout(r, 3000))
   await kafka.startBroker(leader1)
   // The faults hit the drain in the middle, and the same process went on reading after them.
-  assert.ok(rowsAtKill < 40_000, `the drain was over before the broker was killed (${rowsAtKill} rows)`)
+  assert.ok(rowsAtKill < MOVES_RECORDS, `the drain was over before the broker was killed (${rowsAtKill} rows)`)
   const t1 = Date.now()
   while (rows() <= rowsAtKill && Date.now() - t1 < 120_000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 100))
   assert.ok(rows() > rowsAtKill, `no batch committed after the kill: ${out.slice(-3000)}`)
@@ -132,10 +135,14 @@ test('leader moved and leader broker killed mid-drain: every record lands exactl
   await exited
   assert.ok(!logLines(out).some((l) => l.msg === 'query failed'), out.slice(-3000))
 
-  const final = await runCli(['run', jobFile, '--trigger', 'availableNow'], env, 300_000)
+  // The rest drained in a few large batches (a cap changed between runs applies to new batches,
+  // as in Spark; a batch left in offsets/N is re-run with its recorded range).
+  const drainFile = join(dir, 'moves-drain.yaml')
+  await writeFile(drainFile, JOB.replace('maxOffsetsPerTrigger: 400', 'maxOffsetsPerTrigger: 10000'))
+  const final = await runCli(['run', drainFile, '--trigger', 'availableNow'], env, 300_000)
   assert.equal(final.code, 0, final.stderr)
 
-  await assertExactlyOnce(TOPIC, 'out/', 40_000)
+  await assertExactlyOnce(TOPIC, 'out/', MOVES_RECORDS)
 })
 
 const PAUSED_JOB = JOB.replace('name: moves', 'name: paused')

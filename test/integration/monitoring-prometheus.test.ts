@@ -122,9 +122,9 @@ metrics:
   const base = `http://127.0.0.1:${promPort}`
   await poll('prometheus scraping sluice', () => scalar(base, 'up{job="sluice"}'), (v) => v === 1, 60_000)
 
-  // 1500 records/s against a cap of 800 per 1 s trigger: lag must build (and drains in ~15 s after).
+  // 1500 records/s for 10 s against a cap of 800 per 1 s trigger: lag must build (and drains in ~9 s after).
   const loadgen = spawnCli(
-    ['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'mon', '--partitions', '4', '--rate', '1500', '--duration', '20'],
+    ['loadgen', '--bootstrap', stack.kafka.bootstrap, '--topic', 'mon', '--partitions', '4', '--rate', '1500', '--duration', '10'],
     stack.env,
   )
   children.push(loadgen)

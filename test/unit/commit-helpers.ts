@@ -11,6 +11,7 @@ import { CommitProtocol, intentKey, OwnerLease, serializeIntent, type Resolution
 import { createLogger } from '../../src/log.js'
 import { createStore, parseLocation, type Store } from '../../src/storage/index.js'
 import type { ObjectInfo } from '../../src/storage/types.js'
+import type { WriterSpec } from '../../src/worker/types.js'
 
 export const TOPIC = 't'
 
@@ -156,4 +157,26 @@ export function expected(lastBatch: number): string[] {
   return Array.from({ length: lastBatch + 1 }, (_, b) => recordsOf(b))
     .flat()
     .sort()
+}
+
+/**
+ * A merge writer's spec over file:// stores under `root` (out/, cp/), batch `batchId`, with the
+ * owner lease of `runId` taken (as the coordinator holds it before any writer runs); `extra`
+ * sets the rest (compression, file size limits, bad records, Parquet…).
+ */
+export async function fileWriterSpec(root: string, batchId: number, writer: number, runId: string, extra: Partial<WriterSpec> = {}): Promise<WriterSpec> {
+  const spec: WriterSpec = {
+    batchId,
+    writer,
+    fileUuid: `00000000-0000-4000-8000-${String(batchId).padStart(12, '0')}`,
+    runId,
+    output: { location: parseLocation(`file://${root}/out/`) },
+    checkpoint: { location: parseLocation(`file://${root}/cp/`) },
+    compression: 'none',
+    writeEmptyFile: false,
+    memoryBytes: 16 * 1024 * 1024,
+    ...extra,
+  }
+  await new OwnerLease(createStore(spec.checkpoint), spec.runId).acquire()
+  return spec
 }

@@ -10,7 +10,6 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { removeAttempts, sweepAttempts } from '../../src/commit/attempt-cleanup.js'
 import { intentKey, parseIntent, serializeIntent } from '../../src/commit/intents.js'
-import { OwnerLease } from '../../src/commit/owner-lease.js'
 import { createLogger } from '../../src/log.js'
 import type { KafkaRecord } from '../../src/sql/index.js'
 import { createStore, parseLocation } from '../../src/storage/index.js'
@@ -18,6 +17,7 @@ import { BAD_RECORDS_DIR, BadRecordEncoder, badRecordsKey } from '../../src/work
 import { MergeWriter } from '../../src/worker/merge-writer.js'
 import type { TaskProjection, WriterSpec } from '../../src/worker/types.js'
 import { tempDir } from '../helpers/query-fixtures.js'
+import { fileWriterSpec } from './commit-helpers.js'
 
 const roots: string[] = []
 after(async () => {
@@ -94,19 +94,9 @@ describe('intents with badRecords', () => {
 async function setup(): Promise<{ root: string; spec: WriterSpec }> {
   const root = await tempDir('sluice-bad-')
   roots.push(root)
-  const spec: WriterSpec = {
-    batchId: 2,
-    writer: 0,
-    fileUuid: '00000000-0000-4000-8000-000000000002',
-    runId: 'bad-records-test',
-    output: { location: parseLocation(`file://${root}/out/`) },
-    checkpoint: { location: parseLocation(`file://${root}/cp/`) },
-    compression: 'none',
-    writeEmptyFile: false,
-    memoryBytes: 16 * 1024 * 1024,
+  const spec = await fileWriterSpec(root, 2, 0, 'bad-records-test', {
     badRecords: { store: { location: parseLocation(`file://${root}/bad/`) }, key: badRecordsKey(2, 0, 'qid') },
-  }
-  await new OwnerLease(createStore(spec.checkpoint), spec.runId).acquire()
+  })
   return { root, spec }
 }
 

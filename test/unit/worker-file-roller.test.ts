@@ -9,17 +9,16 @@ import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { after, describe, test } from 'node:test'
-import { OwnerLease } from '../../src/commit/owner-lease.js'
 import { parseIntent } from '../../src/commit/intents.js'
-import { createStore, parseLocation } from '../../src/storage/index.js'
 import { FileRoller, jsonLineLocator } from '../../src/worker/file-roller.js'
 import { MergeWriter } from '../../src/worker/merge-writer.js'
 import type { Codec } from '../../src/worker/compressors.js'
-import type { ParquetTaskSpec, WriterSpec } from '../../src/worker/types.js'
+import type { ParquetTaskSpec } from '../../src/worker/types.js'
 import { parseSchema } from '../../src/sql/index.js'
 import { schemaFor } from '../../src/worker/parquet/parquet-file.js'
 import { RowGroupBuilder, type RowGroupMeta } from '../../src/worker/parquet/row-group.js'
 import { tempDir } from '../helpers/query-fixtures.js'
+import { fileWriterSpec } from './commit-helpers.js'
 
 const dirs: string[] = []
 after(async () => {
@@ -94,22 +93,14 @@ describe('FileRoller', () => {
 async function writer(o: { max?: number; target?: number; codec?: Codec; lineSep?: string; parquet?: ParquetTaskSpec }): Promise<{ w: MergeWriter; root: string }> {
   const root = await tempDir('sluice-roller-')
   dirs.push(root)
-  const spec: WriterSpec = {
-    batchId: 7,
-    writer: 2,
-    fileUuid: '00000000-0000-4000-8000-000000000007',
-    runId: 'roller-test',
-    output: { location: parseLocation(`file://${root}/out/`) },
-    checkpoint: { location: parseLocation(`file://${root}/cp/`) },
+  const spec = await fileWriterSpec(root, 7, 2, 'roller-test', {
     compression: o.codec ?? 'none',
-    writeEmptyFile: false,
     memoryBytes: 64 * 1024 * 1024,
     maxRecordsPerFile: o.max,
     targetFileSize: o.target,
     lineSep: o.lineSep,
     ...(o.parquet === undefined ? {} : { parquet: o.parquet }),
-  }
-  await new OwnerLease(createStore(spec.checkpoint), spec.runId).acquire()
+  })
   return { w: new MergeWriter(spec), root }
 }
 
