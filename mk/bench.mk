@@ -3,8 +3,9 @@
 # BENCHMARKS.md and the SVG charts in bench/charts/. Benchmarks are never part of `make test`.
 #   make bench-quick   sized for < 5 minutes on 2 idle cores: drain on the mock (no Spark), sluice steady 40 s, 4-cell sweep
 #   make bench         the full suite (real broker, compressed topics, the Spark job in drain and
-#                      steady, 16-cell sweep, `sluice tune` applied; an hour or more on 2 cores), then the
-#                      earlier drain, metrics-overhead and memory benchmarks
+#                      steady, 16-cell sweep, `sluice tune` applied; ~47 minutes on 2 idle cores), issue
+#                      11's drain matrix (coalesce 1/3 x 1 worker/pool, ~5 minutes), then the earlier
+#                      drain, metrics-overhead and memory benchmarks
 #   BENCH_SCENARIOS=drain-mock,steady make bench   a subset (drain-mock, drain-real, drain-compressed, steady, sweep, tune)
 .PHONY: bench bench-quick
 
@@ -14,6 +15,7 @@ bench-quick: build
 
 bench: build kafka-real spark-deps
 	BENCH_PROFILE=full node dist/bench/suite.js
+	node dist/bench/drain-matrix.js
 	node dist/bench/drain.js
 	node dist/bench/metrics-overhead.js
 	node dist/bench/memory.js

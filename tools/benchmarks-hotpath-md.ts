@@ -89,7 +89,7 @@ export function hotPathSection(matrix: MatrixResult | undefined, regression: Mat
     lines.push(
       '### No regression on ~1 KB records and compressed topics',
       '',
-      `\`baseline\` is the build before issue 11's work (${regression.baseline.replace(/\/dist\/src\/cli\/main\.js$/, '')}), \`sluice\` this one, in the same run and the same rounds. ${runOf(regression)}`,
+      `\`baseline\` is another build drained in the same rounds (\`BENCH_BASELINE_CLI\`, here ${regression.baseline.replace(/\/dist\/src\/cli\/main\.js$/, '')}: the build before issue 11's work, commit named in docs/performance.md), \`sluice\` this one. ${runOf(regression)}`,
       '',
     )
     for (const topic of [...new Set(regression.rows.map((r) => r.topic))]) {

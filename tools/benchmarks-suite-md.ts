@@ -153,7 +153,10 @@ function targets(mock: DrainResult | undefined, real: DrainResult | undefined, s
   row('peak RSS < 512 MB with maxOffsetsPerTrigger 1000000 (steady runs, whole tree)', peak, (v) => v < 512, ' MB')
   lines.push(
     '',
-    'Reading a missed target: the whole-process figures include each process\'s start-up (Node, the AWS SDK and the worker pool for sluice; the JVM for Spark), which a small backlog does not amortise (compare the batch-only rates); and when the load average is far above the core count, every process gets a small share of a core, so wall-clock rates and latencies measure the share more than the program. The steady table\'s "offered / achieved" shows when the load generator itself could not produce the offered rate. The run that settles the targets is `make bench` on an otherwise idle machine.',
+    'Reading a missed target: the whole-process figures include each process\'s start-up (Node, the AWS SDK and the worker pool for sluice; the JVM for Spark), which a small backlog does not amortise (compare the batch-only rates); and when the load average is far above the core count, every process gets a small share of a core, so wall-clock rates and latencies measure the share more than the program. The steady table\'s "offered / achieved" shows when the load generator itself could not produce the offered rate. ' +
+      ([mock, real, steady].some((r) => r !== undefined && machineShared(r.loadavgAtEnd?.[0], r.machine.cpus))
+        ? 'Some of these runs shared the machine (their sections say so): the run that settles the targets is `make bench` on an otherwise idle machine.'
+        : 'These runs had the machine to themselves. Why sluice stays under 6 × the kafkajs pipeline on 2 cores (the broker and S3 server hold the core a second worker would use; start-up; CPU per record), and what would close it: docs/performance.md, "Targets (issue 11)".'),
     '',
   )
   return lines
