@@ -283,16 +283,18 @@ async function drainOnReal(dir: string, compressed: boolean): Promise<void> {
   }
 }
 
-/** sluice's drain capacity with its default pool on ~100 B records, the batch's own rate (a running job pays no start-up): from this run's, or the newest, drain-mock result. */
-function drainCapacity(): number {
-  if (process.env.BENCH_CAPACITY !== undefined) return Number(process.env.BENCH_CAPACITY)
+/** The newest result in bench/results whose file name starts with `prefix` (this run's, or an earlier one). */
+function newestResult<T>(prefix: string): T | undefined {
   const dir = join(repoRoot, 'bench', 'results')
-  const files = readdirSync(dir)
-    .filter((f) => f.startsWith('suite-drain-mock-'))
-    .sort()
-  if (files.length === 0) throw new Error('steady/sweep need the drain capacity: run the drain-mock scenario first or set BENCH_CAPACITY')
-  const r = JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as { datasets: { topic: string; contenders: Record<string, { batchRecordsPerSecond: { median: number } }> }[] }
-  return Math.round(r.datasets.find((d) => d.topic === 'small')!.contenders['sluice-pool']!.batchRecordsPerSecond.median)
+  const files = readdirSync(dir).filter((f) => f.startsWith(prefix)).sort()
+  return files.length === 0 ? undefined : (JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as T)
+}
+
+/** sluice's pre-filled drain rate with its default pool on ~100 B records, the batch's own (from the newest drain-mock result): recorded beside the sustained capacity. */
+function drainBatchRate(): number | null {
+  const r = newestResult<{ datasets: { topic: string; contenders: Record<string, { batchRecordsPerSecond: { median: number } }> }[] }>('suite-drain-mock-')
+  const median = r?.datasets.find((d) => d.topic === 'small')?.contenders['sluice-pool']?.batchRecordsPerSecond.median
+  return median === undefined ? null : Math.round(median)
 }
 
 const CAPACITY_SECONDS = QUICK ? 20 : 40
@@ -302,8 +304,8 @@ const CAPACITY_SECONDS = QUICK ? 20 : 40
  * with the load generator on the same cores (steady-lib sustainedCapacity), or BENCH_CAPACITY.
  */
 async function capacityOn(env: Record<string, string>, dir: string, topic: string): Promise<{ capacity: number; calibration: Record<string, unknown> }> {
-  const drainBatchRate = drainCapacity()
-  if (process.env.BENCH_CAPACITY !== undefined) return { capacity: Number(process.env.BENCH_CAPACITY), calibration: { source: 'BENCH_CAPACITY', drainBatchRate } }
+  const drain = drainBatchRate()
+  if (process.env.BENCH_CAPACITY !== undefined) return { capacity: Number(process.env.BENCH_CAPACITY), calibration: { source: 'BENCH_CAPACITY', drainBatchRate: drain } }
   log(`sustained capacity: loadgen as fast as it can for ${CAPACITY_SECONDS} s while sluice consumes ${topic}…`)
   const c = await sustainedCapacity(env, dir, {
     topic,
@@ -316,17 +318,14 @@ async function capacityOn(env: Record<string, string>, dir: string, topic: strin
     recordBytes: SMALL_BYTES,
     tag: topic,
   })
-  log(`sustained capacity ${c.capacity} records/s (sluice committed ${c.committedPerSec}/s, loadgen produced ${c.loadgenPerSec}/s; the pre-filled drain's batch rate was ${drainBatchRate}/s)`)
-  return { capacity: c.capacity, calibration: { source: 'sustained', ...c, drainBatchRate } }
+  log(`sustained capacity ${c.capacity} records/s (sluice committed ${c.committedPerSec}/s, loadgen produced ${c.loadgenPerSec}/s; the pre-filled drain's batch rate was ${drain ?? '–'}/s)`)
+  return { capacity: c.capacity, calibration: { source: 'sustained', ...c, drainBatchRate: drain } }
 }
 
 /** The newest sustained capacity of this suite's mock-cluster runs (sweep), for tune's target rate. */
 function newestSweepRate(): number | undefined {
-  const dir = join(repoRoot, 'bench', 'results')
-  const files = readdirSync(dir).filter((f) => f.startsWith('suite-sweep-')).sort()
-  if (files.length === 0) return undefined
-  const r = JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as { rate: number; calibration?: unknown }
-  return r.calibration === undefined ? undefined : r.rate
+  const r = newestResult<{ rate: number; calibration?: unknown }>('suite-sweep-')
+  return r?.calibration === undefined ? undefined : r.rate
 }
 
 async function steady(dir: string): Promise<void> {
@@ -410,11 +409,8 @@ async function sweep(dir: string): Promise<void> {
 
 /** The newest sustained capacity of the steady scenario (real broker, full profile), for tune's target rate. */
 function newestSteadyCapacity(): number | undefined {
-  const dir = join(repoRoot, 'bench', 'results')
-  const files = readdirSync(dir).filter((f) => f.startsWith('suite-steady-')).sort()
-  if (files.length === 0) return undefined
-  const r = JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as { capacity: number; calibration?: { source: string } }
-  return r.calibration?.source === 'sustained' ? r.capacity : undefined
+  const r = newestResult<{ capacity: number; calibration?: { source: string } }>('suite-steady-')
+  return r?.calibration?.source === 'sustained' ? r.capacity : undefined
 }
 
 /**

@@ -167,14 +167,14 @@ interface Calibration {
   committedPerSec?: number
   loadgenPerSec?: number
   seconds?: number
-  drainBatchRate: number
+  drainBatchRate: number | null
 }
 
 /** What the steady and sweep scenarios call 100%, in words (results before the calibration: the drain's batch rate). */
 function capacityWords(capacity: number, c: Calibration | undefined): string {
   if (c === undefined) return `sluice's measured drain capacity (${fmt(capacity)} records/s: the drain's batch rate with the default pool, ~100 B records, 32 partitions)`
   if (c.source === 'BENCH_CAPACITY') return `a capacity set by hand (BENCH_CAPACITY=${fmt(capacity)} records/s)`
-  return `sluice's sustained capacity on this broker (${fmt(capacity)} records/s: the load generator as fast as it can for ${c.seconds} s while sluice consumes, both on the same 2 cores; sluice committed ${fmt(c.committedPerSec ?? Number.NaN)}/s over the second half, the generator produced ${fmt(c.loadgenPerSec ?? Number.NaN)}/s. A pre-filled drain's batch rate, ${fmt(c.drainBatchRate)} records/s, is more than the generator and sluice together sustain on these cores)`
+  return `sluice's sustained capacity on this broker (${fmt(capacity)} records/s: the load generator as fast as it can for ${c.seconds} s while sluice consumes, both on the same 2 cores; sluice committed ${fmt(c.committedPerSec ?? Number.NaN)}/s over the second half, the generator produced ${fmt(c.loadgenPerSec ?? Number.NaN)}/s.${c.drainBatchRate === null ? '' : ` A pre-filled drain's batch rate, ${fmt(c.drainBatchRate)} records/s, is more than the generator and sluice together sustain on these cores`})`
 }
 
 function steadySection(s: Meta & { broker?: string; capacity: number; calibration?: Calibration; seconds: number; runs: SteadyRun[] }, charts: string): string[] {
