@@ -33,8 +33,12 @@ system-deps:
 	  fi; \
 	fi
 
+# --prefer-offline: packages already in npm's cache are not revalidated against the registry.
+# --ignore-scripts: the lockfile's only install script is simdjson's node-gyp build (a contender
+# of bench/parse.bench.ts, nothing else loads it; `make bench-parse` builds it), ~25 s of C++ per
+# fresh clone that make test and the demo never use.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --prefer-offline --ignore-scripts
 	@touch $@
 
 node-deps: node_modules/.package-lock.json

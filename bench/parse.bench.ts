@@ -18,7 +18,7 @@ const nativeFile = join(simdjsonDir, 'build', 'Release', 'simdjson.node')
 // simdjson silently falls back to the global JSON when its addon is missing.
 const nativeLoaded = existsSync(nativeFile) && (simdjson.parse as unknown) !== JSON.parse
 if (!nativeLoaded) {
-  console.error(`simdjson native binding not loaded (${nativeFile}); the numbers below would be JSON's`)
+  console.error(`simdjson native binding not loaded (${nativeFile}); the numbers below would be JSON's. Build it with \`npm rebuild simdjson\` (make bench-parse does)`)
   process.exitCode = 1
 }
 

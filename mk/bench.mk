@@ -7,7 +7,13 @@
 #                      11's drain matrix (coalesce 1/3 x 1 worker/pool, ~5 minutes), then the earlier
 #                      drain, metrics-overhead and memory benchmarks
 #   BENCH_SCENARIOS=drain-mock,steady make bench   a subset (drain-mock, drain-real, drain-compressed, steady, sweep, tune)
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-parse
+
+# JSON.parse vs simdjson (bench/parse.bench.ts): simdjson's native addon is built here, as npm ci
+# runs without install scripts (Makefile).
+bench-parse: build
+	npm rebuild simdjson
+	node dist/bench/parse.bench.js
 
 bench-quick: build
 	BENCH_PROFILE=quick node dist/bench/suite.js

@@ -144,7 +144,7 @@ lines.push(
   'Each prints JSON; run after `npm run build`:',
   '',
   '- `node dist/bench/decode.bench.js` — the Fetch client + in-place RecordBatch decoder vs a kafkajs consumer (why workers fetch for themselves);',
-  '- `node dist/bench/parse.bench.js` — JSON.parse vs simdjson on ~90-byte and 12 KB records (why JSON.parse stays on the hot path);',
+  '- `make bench-parse` (builds simdjson\'s addon, then `node dist/bench/parse.bench.js`) — JSON.parse vs simdjson on ~90-byte and 12 KB records (why JSON.parse stays on the hot path);',
   '- `node dist/bench/serialize.bench.js` — the generated row writer vs fast-json-stringify vs JSON.stringify;',
   '- `node dist/bench/upload.bench.js` — the streaming multipart writer at several part sizes and queue depths vs lib-storage.',
   '',
