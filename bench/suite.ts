@@ -322,15 +322,10 @@ async function capacityOn(env: Record<string, string>, dir: string, topic: strin
   return { capacity: c.capacity, calibration: { source: 'sustained', ...c, drainBatchRate: drain } }
 }
 
-/** The sustained capacity of the newest quick sweep (the mock cluster, as `tune --embedded`), for the quick tune's target rate. */
+/** The newest sustained capacity of this suite's mock-cluster runs (sweep), for tune's target rate. */
 function newestSweepRate(): number | undefined {
-  const dir = join(repoRoot, 'bench', 'results')
-  const quick = readdirSync(dir)
-    .filter((f) => f.startsWith('suite-sweep-'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { rate: number; calibration?: unknown; broker?: string })
-    .filter((r) => r.calibration !== undefined && (r.broker === undefined || r.broker.startsWith('librdkafka')))
-  return quick.at(-1)?.rate
+  const r = newestResult<{ rate: number; calibration?: unknown }>('suite-sweep-')
+  return r?.calibration === undefined ? undefined : r.rate
 }
 
 async function steady(dir: string): Promise<void> {
@@ -382,13 +377,7 @@ async function sweep(dir: string): Promise<void> {
     : { workers: [1, POOL], maxOffsets: [100_000, 1_000_000], coalesce: [2, 2 * POOL], triggers: [1, 2] }
   const cells: { workers: number; maxOffsets: number; coalesce: number; trigger: number }[] = []
   for (const workers of grid.workers) for (const maxOffsets of grid.maxOffsets) for (const coalesce of grid.coalesce) for (const trigger of grid.triggers) cells.push({ workers, maxOffsets, coalesce, trigger })
-  // The full profile sweeps on a real broker: minutes at 100% load over 32 partitions measure the
-  // mock cluster's linear offset lookup more than sluice (see tune below).
-  const topics = ['sweep-capacity', ...cells.map((_, i) => `sweep-${i}`)]
-  const stack = QUICK
-    ? await startStack({ topics: topics.map((name) => ({ name, partitions: PARTITIONS })), buckets: ['bench'], s3InChildProcess: true })
-    : await realEnv(topics.map((name) => ({ name })))
-  const broker = QUICK ? 'librdkafka mock cluster' : `Apache Kafka ${(stack as { version: string }).version}`
+  const stack = await startStack({ topics: [{ name: 'sweep-capacity', partitions: PARTITIONS }, ...cells.map((_, i) => ({ name: `sweep-${i}`, partitions: PARTITIONS }))], buckets: ['bench'], s3InChildProcess: true })
   const rows: Record<string, unknown>[] = []
   let capacity = Number.NaN
   let calibration: Record<string, unknown> = {}
@@ -415,7 +404,7 @@ async function sweep(dir: string): Promise<void> {
   } finally {
     await stack.stop()
   }
-  await writeResult('suite-sweep', { broker, rate: Math.round(capacity), calibration, load: '100% of the sustained capacity', seconds: P.sweepSeconds, partitions: PARTITIONS, cells: rows, ...machineNote() })
+  await writeResult('suite-sweep', { rate: Math.round(capacity), calibration, load: '100% of the sustained capacity', seconds: P.sweepSeconds, partitions: PARTITIONS, cells: rows, ...machineNote() })
 }
 
 /** The newest sustained capacity of the steady scenario (real broker, full profile), for tune's target rate. */

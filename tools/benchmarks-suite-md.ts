@@ -209,11 +209,11 @@ interface SweepCell {
   peakRssMb: number
 }
 
-function sweepSection(s: Meta & { broker?: string; rate: number; calibration?: Calibration; seconds: number; cells: SweepCell[] }, charts: string): string[] {
+function sweepSection(s: Meta & { rate: number; calibration?: Calibration; seconds: number; cells: SweepCell[] }, charts: string): string[] {
   return [
     '### Sweep',
     '',
-    `sluice under 100% of ${capacityWords(s.rate, s.calibration)} as offered load, on ${s.broker ?? 'the librdkafka mock cluster'} and s3rver, for ${s.seconds} s per cell: records written per second during the load and p99 end-to-end latency. ${machine(s)}.${sharedNote(s)}`,
+    `sluice under 100% of ${capacityWords(s.rate, s.calibration)} as offered load, on the librdkafka mock cluster and s3rver, for ${s.seconds} s per cell: records written per second during the load and p99 end-to-end latency. ${machine(s)}.${sharedNote(s)}`,
     '',
     `![sweep heat map](${charts}/sweep.svg)`,
     '',
