@@ -5,18 +5,11 @@
  * and the newest `drain-matrix-regression` result (this build against the build before issue 11,
  * on ~1 KB records and gzip / zstd topics).
  */
+import type { ContenderSummary } from '../bench/drain-matrix-lib.js'
 import { machineShared } from './bench-machine.js'
 
-interface Row {
-  contender: string
-  topic: string
-  records: number
-  recordsPerSecond: number
-  batchRecordsPerSecond: number | null
-  cpuSecondsPerMillion: number
-  peakRssMb: number | null
-  runs: { rate: number; cpuSecondsPerMillion: number }[]
-}
+/** A contender's medians on one topic, as bench/drain-matrix-lib.ts writes them. */
+type Row = ContenderSummary
 
 export interface MatrixResult {
   benchmark: string
