@@ -19,7 +19,7 @@ include mk/secauth.mk
 help:
 	@echo "make demo   - run the seed job on the embedded Kafka + S3 stack (DEMO_SECONDS=$(DEMO_SECONDS))"
 	@echo "make test   - build (type check), lint, unit, deploy, integration and Spark tests"
-	@echo "make bench  - the full benchmark suite (mk/bench.mk; make bench-quick: under 5 minutes) → BENCHMARKS.md"
+	@echo "make bench  - the full benchmark suite (mk/bench.mk; make bench-quick: ~4 minutes → .bench-quick/BENCHMARKS.md) → BENCHMARKS.md"
 
 # Debian packages: installed when running as root, otherwise named in a clear message.
 system-deps:

@@ -13,7 +13,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Kafka, logLevel } from 'kafkajs'
 import { cliPath, type CliResult, logLines, repoRoot, runCli } from '../test/helpers/sluice-process.js'
@@ -317,6 +317,15 @@ export function summary(xs: number[]): { median: number; min: number; max: numbe
   return { median: Math.round(median(xs)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)) }
 }
 
+/**
+ * Where results go: bench/results, or BENCH_RESULTS_DIR (relative to the repository root).
+ * `make bench-quick` writes to .bench-quick/results, so a routine quick run never replaces the
+ * full run that BENCHMARKS.md is generated from.
+ */
+export function resultsDir(): string {
+  return resolve(repoRoot, process.env.BENCH_RESULTS_DIR ?? join('bench', 'results'))
+}
+
 export async function writeResult(name: string, result: Record<string, unknown>): Promise<void> {
   let commit = 'unknown'
   try {
@@ -329,7 +338,7 @@ export async function writeResult(name: string, result: Record<string, unknown>)
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     ...result,
   }
-  await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true })
-  await writeFile(join(repoRoot, 'bench', 'results', `${name}-${full.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(full, null, 2)}\n`)
+  await mkdir(resultsDir(), { recursive: true })
+  await writeFile(join(resultsDir(), `${name}-${full.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(full, null, 2)}\n`)
   process.stdout.write(`${JSON.stringify(full, null, 2)}\n`)
 }

@@ -1,11 +1,12 @@
 /**
  * The benchmark suite (issue 12, issue 8): one command, one run, every contender on the same data.
  *
- *   make bench-quick     BENCH_PROFILE=quick: fewer records and repetitions, no Spark steady, no real broker (< 5 min)
+ *   make bench-quick     BENCH_PROFILE=quick: fewer records and repetitions, no Spark steady, no real broker,
+ *                        steady 25 s, the sweep at the steady's capacity (~4 min idle; results in .bench-quick/)
  *   make bench           BENCH_PROFILE=full: everything below
  *   BENCH_SCENARIOS=drain-mock,steady node dist/bench/suite.js    (a subset)
  *
- * Scenarios (each writes bench/results/suite-<scenario>-<time>.json):
+ * Scenarios (each writes resultsDir()/suite-<scenario>-<time>.json, bench/results by default):
  * - drain-mock / drain-real: a pre-filled backlog in 32 partitions, ~100-byte and ~1 KB records, on
  *   librdkafka's mock cluster / a real Apache Kafka broker (test/helpers/kafka-real.ts), s3rver;
  *   contenders kcat → /dev/null, the hand-written kafkajs pipeline (bench/drain-lib.ts), the seed's
@@ -23,7 +24,7 @@
  * Repetitions alternate the contenders' order; medians with min–max.
  */
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,7 +32,7 @@ import { startKafkaReal } from '../test/helpers/kafka-real.js'
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3rver } from '../test/helpers/s3rver.js'
 import { cliPath, repoRoot, runCli } from '../test/helpers/sluice-process.js'
 import { startStack } from '../test/helpers/stack.js'
-import { kcatDrain, median, PARTITIONS, sluiceDrain, writeResult } from './drain-lib.js'
+import { kcatDrain, median, PARTITIONS, resultsDir, sluiceDrain, writeResult } from './drain-lib.js'
 import { meterTree, type TreeUsage } from './proc-tree.js'
 import { runSteady, type SteadyResult, spawnSpark, stderrTail, sustainedCapacity } from './steady-lib.js'
 
@@ -42,7 +43,11 @@ const P = {
   sparkReps: Number(process.env.BENCH_SPARK_REPS ?? (QUICK ? 1 : 2)),
   smallPerPartition: Number(process.env.BENCH_SMALL_PER_PARTITION ?? (QUICK ? 10_000 : 30_000)),
   largePerPartition: Number(process.env.BENCH_LARGE_PER_PARTITION ?? (QUICK ? 1_000 : 4_000)),
-  steadySeconds: Number(process.env.BENCH_STEADY_SECONDS ?? (QUICK ? 40 : 180)),
+  steadySeconds: Number(process.env.BENCH_STEADY_SECONDS ?? (QUICK ? 25 : 180)),
+  /** How long the steady scenario waits, after the load stops, for the lag to reach 0. */
+  steadyDrainSeconds: QUICK ? 15 : 30,
+  /** The sustained-capacity calibration's load (capacityOn). */
+  capacitySeconds: QUICK ? 12 : 40,
   sweepSeconds: QUICK ? 12 : 25,
   tuneCellSeconds: QUICK ? 8 : 15,
 }
@@ -283,9 +288,10 @@ async function drainOnReal(dir: string, compressed: boolean): Promise<void> {
   }
 }
 
-/** The newest result in bench/results whose file name starts with `prefix` (this run's, or an earlier one). */
+/** The newest result in resultsDir() whose file name starts with `prefix` (this run's, or an earlier one). */
 function newestResult<T>(prefix: string): T | undefined {
-  const dir = join(repoRoot, 'bench', 'results')
+  const dir = resultsDir()
+  if (!existsSync(dir)) return undefined
   const files = readdirSync(dir).filter((f) => f.startsWith(prefix)).sort()
   return files.length === 0 ? undefined : (JSON.parse(readFileSync(join(dir, files[files.length - 1]!), 'utf8')) as T)
 }
@@ -297,8 +303,6 @@ function drainBatchRate(): number | null {
   return median === undefined ? null : Math.round(median)
 }
 
-const CAPACITY_SECONDS = QUICK ? 20 : 40
-
 /**
  * The rate the steady and sweep scenarios call 100%: sluice's sustained capacity on `env`'s broker
  * with the load generator on the same cores (steady-lib sustainedCapacity), or BENCH_CAPACITY.
@@ -306,11 +310,11 @@ const CAPACITY_SECONDS = QUICK ? 20 : 40
 async function capacityOn(env: Record<string, string>, dir: string, topic: string): Promise<{ capacity: number; calibration: Record<string, unknown> }> {
   const drain = drainBatchRate()
   if (process.env.BENCH_CAPACITY !== undefined) return { capacity: Number(process.env.BENCH_CAPACITY), calibration: { source: 'BENCH_CAPACITY', drainBatchRate: drain } }
-  log(`sustained capacity: loadgen as fast as it can for ${CAPACITY_SECONDS} s while sluice consumes ${topic}…`)
+  log(`sustained capacity: loadgen as fast as it can for ${P.capacitySeconds} s while sluice consumes ${topic}…`)
   const c = await sustainedCapacity(env, dir, {
     topic,
     partitions: PARTITIONS,
-    seconds: CAPACITY_SECONDS,
+    seconds: P.capacitySeconds,
     triggerSec: 2,
     workers: POOL,
     maxOffsetsPerTrigger: 1_000_000,
@@ -321,6 +325,12 @@ async function capacityOn(env: Record<string, string>, dir: string, topic: strin
   log(`sustained capacity ${c.capacity} records/s (sluice committed ${c.committedPerSec}/s, loadgen produced ${c.loadgenPerSec}/s; the pre-filled drain's batch rate was ${drain ?? '–'}/s)`)
   return { capacity: c.capacity, calibration: { source: 'sustained', ...c, drainBatchRate: drain } }
 }
+
+/**
+ * The quick profile's steady scenario runs on the mock cluster, as the sweep always does: its
+ * sustained capacity (a calibration of P.capacitySeconds) is then the sweep's 100% too, measured once.
+ */
+let mockCapacity: { capacity: number; calibration: Record<string, unknown> } | undefined
 
 /** The newest sustained capacity of this suite's mock-cluster runs (sweep), for tune's target rate. */
 function newestSweepRate(): number | undefined {
@@ -342,6 +352,7 @@ async function steady(dir: string): Promise<void> {
   let calibration: Record<string, unknown> = {}
   try {
     ;({ capacity, calibration } = await capacityOn(stack.env, dir, 'steady-capacity'))
+    if (QUICK) mockCapacity = { capacity, calibration }
     for (const [i, level] of levels.entries()) {
       const order = i % 2 === 0 ? contenders : [...contenders].reverse()
       for (const c of order) {
@@ -358,7 +369,7 @@ async function steady(dir: string): Promise<void> {
           maxOffsetsPerTrigger: 1_000_000,
           coalesce: c === 'spark' ? 3 : 2 * POOL,
           recordBytes: SMALL_BYTES,
-          drainSeconds: 30,
+          drainSeconds: P.steadyDrainSeconds,
           tag: `steady-${c}-${level * 100}`,
         })
         runs.push({ ...r, level } as SteadyResult & { level: number })
@@ -382,7 +393,11 @@ async function sweep(dir: string): Promise<void> {
   let capacity = Number.NaN
   let calibration: Record<string, unknown> = {}
   try {
-    ;({ capacity, calibration } = await capacityOn(stack.env, dir, 'sweep-capacity'))
+    if (mockCapacity !== undefined) {
+      ;({ capacity } = mockCapacity)
+      calibration = { ...mockCapacity.calibration, reusedFrom: 'the steady scenario of this run' }
+      log(`sweep at the steady scenario's sustained capacity, ${capacity} records/s`)
+    } else ({ capacity, calibration } = await capacityOn(stack.env, dir, 'sweep-capacity'))
     for (const [i, c] of cells.entries()) {
       const r = await runSteady(stack.env, dir, {
         contender: 'sluice',

@@ -168,13 +168,15 @@ interface Calibration {
   loadgenPerSec?: number
   seconds?: number
   drainBatchRate: number | null
+  /** Set when the sweep reused the steady scenario's calibration of the same run (quick profile). */
+  reusedFrom?: string
 }
 
 /** What the steady and sweep scenarios call 100%, in words (results before the calibration: the drain's batch rate). */
 function capacityWords(capacity: number, c: Calibration | undefined): string {
   if (c === undefined) return `sluice's measured drain capacity (${fmt(capacity)} records/s: the drain's batch rate with the default pool, ~100 B records, 32 partitions)`
   if (c.source === 'BENCH_CAPACITY') return `a capacity set by hand (BENCH_CAPACITY=${fmt(capacity)} records/s)`
-  return `sluice's sustained capacity on this broker (${fmt(capacity)} records/s: the load generator as fast as it can for ${c.seconds} s while sluice consumes, both on the same 2 cores; sluice committed ${fmt(c.committedPerSec ?? Number.NaN)}/s over the second half, the generator produced ${fmt(c.loadgenPerSec ?? Number.NaN)}/s.${c.drainBatchRate === null ? '' : ` A pre-filled drain's batch rate, ${fmt(c.drainBatchRate)} records/s, is more than the generator and sluice together sustain on these cores`})`
+  return `sluice's sustained capacity on this broker (${fmt(capacity)} records/s${c.reusedFrom === undefined ? '' : `, measured once, by ${c.reusedFrom}`}: the load generator as fast as it can for ${c.seconds} s while sluice consumes, both on the same 2 cores; sluice committed ${fmt(c.committedPerSec ?? Number.NaN)}/s over the second half, the generator produced ${fmt(c.loadgenPerSec ?? Number.NaN)}/s.${c.drainBatchRate === null ? '' : ` A pre-filled drain's batch rate, ${fmt(c.drainBatchRate)} records/s, is more than the generator and sluice together sustain on these cores`})`
 }
 
 function steadySection(s: Meta & { broker?: string; capacity: number; calibration?: Calibration; seconds: number; runs: SteadyRun[] }, charts: string): string[] {
@@ -282,7 +284,7 @@ export function suiteSections(newest: Map<string, Meta>, chartsDir: string, char
   const lines = [
     '## The suite: `make bench` / `make bench-quick`',
     '',
-    '`make bench-quick` (sized for under 5 minutes on 2 idle cores: drain on the mock without Spark, fewer records and repetitions, steady 40 s for sluice only, a 4-cell sweep) and `make bench` (everything: also the real broker, compressed topics, the Spark job in drain and steady, a 16-cell sweep, `sluice tune` applied) run `bench/suite.ts`; results are JSON in `bench/results/suite-*.json`, charts in `bench/charts/`. Each section names its run: sections can come from different runs (the newest result of each scenario).',
+    '`make bench-quick` (sized for under 5 minutes on 2 idle cores: drain on the mock without Spark, fewer records and repetitions, steady 25 s for sluice only, a 4-cell sweep at the steady scenario\'s capacity; its results and report go to the git-ignored `.bench-quick/`) and `make bench` (everything: also the real broker, compressed topics, the Spark job in drain and steady, a 16-cell sweep, `sluice tune` applied) run `bench/suite.ts`; the full run writes JSON to `bench/results/suite-*.json`, charts in `bench/charts/`. Each section names its run: sections can come from different runs (the newest result of each scenario).',
     '',
     ...targets(mock, real, steady),
   ]
