@@ -183,10 +183,13 @@ test('partition values are Hive-escaped, null and empty go to __HIVE_DEFAULT_PAR
 })
 
 test('sink.writerMemory: 1MB cuts files (-c001) and still writes every row exactly once', { timeout: 90_000 }, async () => {
-  // 120 hourly directories: the merge writer's share (half of 1MB) cannot hold one open file per
+  // ~240 hourly directories: the merge writer's share (half of 1MB) cannot hold one open file per
   // directory (each holds its 8 KiB text buffer and its store writer), so it must cut files. With
-  // few directories it no longer has to: blocks go straight to the store writer.
-  await loadgen(stack, 'wm', 2, 6000, ['--time-span-hours', '120', '--record-bytes', '400'])
+  // few directories it no longer has to: blocks go straight to the store writer. Timestamps out of
+  // order by up to the whole span: each directory's rows arrive all through the batch, so a cut file
+  // gets a successor (-c001). In time order, the cuts could all land on directories whose rows were
+  // all in, and no -c001 appear (a clean-clone run saw that).
+  await loadgen(stack, 'wm', 2, 6000, ['--time-span-hours', '120', '--out-of-order', '432000', '--seed', '7', '--record-bytes', '400'])
   const d = join(dir, 'wm')
   const run = await drain('wm', fileJob({ name: 'wm', dir: d, topic: 'wm', extra: PARTITIONED, sink: { coalesce: 1, writerMemory: '1MB', partitionBy: ['dt', 'dth'] } }))
   assert.equal(run.code, 0, run.stderr)
