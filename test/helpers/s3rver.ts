@@ -113,8 +113,14 @@ server.run().then((a) => process.stdout.write('PORT ' + a.port + '\\n'), (e) => 
 process.on('SIGTERM', () => server.close().then(() => process.exit(0), () => process.exit(0)));
 `
 
+/**
+ * s3rver signs ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 only has in its
+ * legacy provider: without it every listing of more than 1,000 keys (the first truncated page)
+ * answers 500 InternalError. The child enables the legacy provider; the in-process server cannot,
+ * so tests that list more than 1,000 keys use `inChildProcess: true`.
+ */
 async function startChild(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['-e', CHILD_SCRIPT, require.resolve('s3rver'), dir], {
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', CHILD_SCRIPT, require.resolve('s3rver'), dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const port = await new Promise<number>((resolve, reject) => {

@@ -86,3 +86,21 @@ test('checkpoint and sink log on S3: compaction, reading, restart resolution', a
   assert.deepEqual(r.plan, { kind: 'commit-only', batchId: 6 })
   assert.deepEqual(r.startOffsets, { t: { '0': 7 } })
 })
+
+test('a listing of more than 1,000 keys pages through them all (s3rver in its child process, continuation tokens)', { timeout: 120_000 }, async () => {
+  // 1,200 hourly directories give a batch more than 1,000 intent files: the sweep after the commit
+  // lists them all. s3rver answered such listings with 500 InternalError (its DES tokens need
+  // OpenSSL's legacy provider, test/helpers/s3rver.ts startChild).
+  const child = await startS3rver({ buckets: ['sluice-many'], inChildProcess: true })
+  const st = createStore({ location: parseLocation('s3a://sluice-many/ck/'), s3: s3SettingsFor(child.endpoint) })
+  try {
+    const keys = Array.from({ length: 1_001 }, (_, i) => `sluice/intents/0/a/00000-${i}.json`)
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => st.put(k, '{}')))
+    await st.put('other/x', '{}')
+    const listed = (await st.list('sluice/intents/')).map((o) => o.key).sort()
+    assert.deepEqual(listed, [...keys].sort())
+  } finally {
+    await st.close()
+    await child.stop()
+  }
+})
